@@ -1,0 +1,1 @@
+"""Jianghan District indicator warehouse: the Dagster code location and its command line."""

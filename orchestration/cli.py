@@ -1,0 +1,152 @@
+"""The `indicators` command: templates, one-shot runs, the web UI and the demo."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from orchestration import paths
+
+STOP_GRACE_SECONDS = 8
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    """Write every return's department template into --out.
+
+    Example: indicators templates --out ./templates
+    """
+    from orchestration.lib.reference import load_reference
+    from orchestration.lib.return_spec import load_contract, load_returns
+    from orchestration.lib.template_writer import write_all_templates
+
+    for path in write_all_templates(
+        Path(args.out), load_returns(), load_contract(), load_reference()
+    ):
+        print(path)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Take every file waiting in intake/, load it, build and test the models, publish.
+
+    Example: indicators run --as-of 2026-11-25
+    """
+    from orchestration.runner import run_pipeline
+
+    result = run_pipeline(paths.resolve_home(), as_of=args.as_of, received_at=args.received_at)
+    if not result.success:
+        print("run failed; the last good snapshot is still published", file=sys.stderr)
+        return 1
+    print(f"run {result.run_id} succeeded; snapshot published")
+    return 0
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    """Print the 2026 targets with their year-to-date progress, from the published snapshot.
+
+    Example: indicators progress
+    """
+    from orchestration.demo import progress_report
+
+    print(progress_report(paths.resolve_home()))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Fill the templates with sample returns, run the pipeline, print the progress.
+
+    Example: indicators demo --months 10
+    """
+    from orchestration.demo import run_demo
+
+    print(run_demo(paths.resolve_home(), months=args.months, as_of=args.as_of))
+    return 0
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    """Start the Dagster web UI and daemon (intake sensor on); Ctrl-C stops all of it.
+
+    Example: indicators ui --port 3000
+    """
+    from orchestration.defs.resources import WarehouseResource
+    from orchestration.instance import dagster_home
+
+    home = paths.resolve_home()
+    WarehouseResource(home=str(home)).ensure_folders()
+    env = {**os.environ, "DAGSTER_HOME": str(dagster_home(home))}
+    command = [
+        sys.executable,
+        "-m",
+        "dagster",
+        "dev",
+        "-m",
+        "orchestration.definitions",
+        "-h",
+        args.host,
+        "-p",
+        str(args.port),
+    ]
+    # Its own process group, so one signal reaches the webserver, daemon and code servers.
+    proc = subprocess.Popen(command, env=env, cwd=paths.REPO_ROOT, start_new_session=True)
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        _stop_group(proc)
+        return 0
+
+
+def _stop_group(proc: subprocess.Popen) -> None:
+    """SIGTERM the whole group, then SIGKILL whatever of it is left after the grace period."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=STOP_GRACE_SECONDS)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)  # stragglers: dagster dev ignores SIGTERM at times
+    proc.wait()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="indicators",
+        description="Jianghan District indicator warehouse. Home: $INDICATORS_HOME (default warehouse/).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name, func, help_text):
+        p = sub.add_parser(name, help=help_text.splitlines()[0], description=func.__doc__)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("templates", cmd_templates, cmd_templates.__doc__)
+    p.add_argument("--out", required=True, help="folder to write the templates into")
+    p = add("run", cmd_run, cmd_run.__doc__)
+    p.add_argument("--as-of", help="date the submission status is computed as of (YYYY-MM-DD)")
+    p.add_argument("--received-at", help="backfill: record the files as received at this ISO time")
+    add("progress", cmd_progress, cmd_progress.__doc__)
+    p = add("demo", cmd_demo, cmd_demo.__doc__)
+    p.add_argument("--months", type=int, default=10, help="months of sample returns (1-10)")
+    p.add_argument("--as-of", help="date the submission status is computed as of (YYYY-MM-DD)")
+    p = add("ui", cmd_ui, cmd_ui.__doc__)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=3000)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

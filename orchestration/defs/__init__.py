@@ -1,0 +1,1 @@
+"""Dagster definitions, one folder per stage in flow order: intake, parse, transform, publish."""

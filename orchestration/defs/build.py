@@ -1,0 +1,36 @@
+"""Assembles the one Definitions object from the stage modules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.defs.transform.project import ensure_dbt_manifest
+
+
+def build_definitions(home: Path) -> dg.Definitions:
+    # The dbt assets read the manifest when their module is imported: prepare it first.
+    ensure_dbt_manifest()
+    from dagster_dbt import DbtCliResource
+
+    from orchestration.defs.intake.assets import intake_archive
+    from orchestration.defs.intake.sensors import build_intake_sensor
+    from orchestration.defs.jobs import archive_intake_job, ingest_and_publish_job
+    from orchestration.defs.parse.assets import raw_tables
+    from orchestration.defs.publish.assets import published_warehouse
+    from orchestration.defs.resources import WarehouseResource
+    from orchestration.defs.transform.assets import warehouse_models
+    from orchestration.defs.transform.project import dbt_executable, indicators_dbt_project
+
+    return dg.Definitions(
+        assets=[intake_archive, raw_tables, warehouse_models, published_warehouse],
+        jobs=[ingest_and_publish_job, archive_intake_job],
+        sensors=[build_intake_sensor(ingest_and_publish_job)],
+        resources={
+            "warehouse": WarehouseResource(home=str(home)),
+            "dbt": DbtCliResource(
+                project_dir=indicators_dbt_project, dbt_executable=dbt_executable()
+            ),
+        },
+    )

@@ -1,0 +1,1 @@
+"""Intake: files leave the departments' folders for the archive."""

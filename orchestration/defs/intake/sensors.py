@@ -1,0 +1,59 @@
+"""The intake sensor: launches a run when files in the intake folders have settled."""
+
+import hashlib
+import json
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.defs.resources import WarehouseResource
+from orchestration.lib.intake_folders import waiting_files
+from orchestration.lib.reference import load_reference
+
+TICK_SECONDS = 2
+
+
+def _content_hash(path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def build_intake_sensor(job) -> dg.SensorDefinition:
+    @dg.sensor(
+        name="intake_sensor",
+        job=job,
+        minimum_interval_seconds=TICK_SECONDS,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=(
+            "Watches intake/<department>/. A file is taken once its size and modification time "
+            "are unchanged between two ticks (so a file still being copied waits); the run key "
+            "includes the files' content hashes, so a corrected file saved under the same name runs."
+        ),
+    )
+    def intake_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
+        seen = json.loads(context.cursor) if context.cursor else {}
+        now = {
+            str(w.path): [w.size, w.mtime_ns]
+            for w in waiting_files(warehouse.intake_root, list(load_reference().departments))
+        }
+        context.update_cursor(json.dumps(now))
+        settled = sorted(p for p, sig in now.items() if seen.get(p) == sig)
+        if not settled:
+            return dg.SkipReason("no settled files in the intake folders")
+        identities = []
+        for p in settled:
+            try:
+                identities.append(f"{p}|{now[p][1]}|{_content_hash(Path(p))}")
+            except FileNotFoundError:
+                continue  # taken by a run meanwhile
+        if not identities:
+            return dg.SkipReason("the settled files were taken meanwhile")
+        # Keyed by content (and drop time): a corrected file saved under the same name gets
+        # a new run, and so does the same file dropped again (it is answered as a duplicate).
+        run_key = hashlib.sha256("\n".join(identities).encode()).hexdigest()
+        return dg.RunRequest(run_key=run_key, tags={"intake/files": str(len(identities))})
+
+    return intake_sensor

@@ -1,0 +1,1 @@
+"""Parse: archived files become raw tables, findings and receipts."""

@@ -1,0 +1,92 @@
+"""Resources injected into assets by parameter name."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from orchestration import paths
+from orchestration.lib.archive import Archive
+from orchestration.lib.findings import load_rules
+from orchestration.lib.ingest import IngestContext
+from orchestration.lib.raw_store import LOCAL_TZ
+from orchestration.lib.reference import load_reference
+from orchestration.lib.return_spec import load_contract, load_returns
+
+PUBLISHED_DB_NAME = "indicators.duckdb"
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The warehouse home (``INDICATORS_HOME``) and everything kept under it."""
+
+    home: str
+
+    @property
+    def root(self) -> Path:
+        return Path(self.home)
+
+    @property
+    def intake_root(self) -> Path:
+        return self.root / "intake"
+
+    @property
+    def outbox_root(self) -> Path:
+        return self.root / "outbox"
+
+    @property
+    def archive(self) -> Archive:
+        return Archive(self.root / "archive")
+
+    @property
+    def build_db(self) -> Path:
+        # Same file name as the snapshot, so the catalog name inside both is "indicators".
+        return self.root / "build" / PUBLISHED_DB_NAME
+
+    @property
+    def published_db(self) -> Path:
+        return self.root / PUBLISHED_DB_NAME
+
+    def dbt_target_path(self, run_id: str) -> Path:
+        return self.root / "dbt_runs" / run_id
+
+    def ensure_folders(self) -> None:
+        """Create the home's folders, with one intake and outbox folder per department."""
+        for dept in load_reference().departments:
+            (self.intake_root / dept).mkdir(parents=True, exist_ok=True)
+            (self.outbox_root / dept).mkdir(parents=True, exist_ok=True)
+        self.archive.ensure()
+        self.build_db.parent.mkdir(parents=True, exist_ok=True)
+
+    def connect_build(self) -> duckdb.DuckDBPyConnection:
+        self.build_db.parent.mkdir(parents=True, exist_ok=True)
+        return duckdb.connect(str(self.build_db))
+
+    def ingest_context(self) -> IngestContext:
+        return IngestContext(
+            contract=load_contract(),
+            returns=load_returns(),
+            reference=load_reference(),
+            rules=load_rules(),
+        )
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(LOCAL_TZ)
+
+    @contextmanager
+    def dbt_environment(self) -> Iterator[None]:
+        """dbt's profile reads the build database's location from ``INDICATORS_HOME``."""
+        before = os.environ.get(paths.HOME_ENV_VAR)
+        os.environ[paths.HOME_ENV_VAR] = str(self.root)
+        try:
+            yield
+        finally:
+            if before is None:
+                os.environ.pop(paths.HOME_ENV_VAR, None)
+            else:
+                os.environ[paths.HOME_ENV_VAR] = before

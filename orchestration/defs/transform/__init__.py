@@ -1,0 +1,1 @@
+"""Transform: the dbt project, as assets and asset checks."""

@@ -1,0 +1,69 @@
+"""dbt models, seeds and tests as Dagster assets and asset checks (one `dbt build`)."""
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from pydantic import Field
+
+from orchestration.defs.pools import DUCKDB_WRITER
+from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.transform.project import indicators_dbt_project
+from orchestration.lib.return_spec import load_contract
+
+
+class IndicatorsDbtTranslator(DagsterDbtTranslator):
+    """Groups follow the dbt folders (staging, intermediate, marts); seeds are reference data."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else super().get_group_name(dbt_resource_props)
+
+
+class DbtBuildConfig(dg.Config):
+    as_of: str = Field(
+        default="",
+        description="Date (YYYY-MM-DD) the submission status is computed as of; empty: today.",
+    )
+
+
+def dbt_vars(config: DbtBuildConfig, today: dt.date) -> dict[str, Any]:
+    return {
+        "as_of_date": config.as_of or today.isoformat(),
+        "reporting_year": load_contract().reporting_year,
+    }
+
+
+@dbt_assets(
+    manifest=indicators_dbt_project.manifest_path,
+    project=indicators_dbt_project,
+    dagster_dbt_translator=IndicatorsDbtTranslator(),
+    pool=DUCKDB_WRITER,
+)
+def warehouse_models(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
+    config: DbtBuildConfig,
+):
+    args = ["build", "--vars", json.dumps(dbt_vars(config, warehouse.now().date()))]
+    with warehouse.dbt_environment():
+        yield from dbt.cli(
+            args, context=context, target_path=warehouse.dbt_target_path(context.run_id)
+        ).stream()
+
+
+def mart_keys() -> list[dg.AssetKey]:
+    """Asset keys of the models in dbt's marts folder: what the snapshot publishes."""
+    manifest = json.loads(indicators_dbt_project.manifest_path.read_text(encoding="utf-8"))
+    translator = IndicatorsDbtTranslator()
+    return [
+        translator.get_asset_key(node)
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["fqn"][1] == "marts"
+    ]

@@ -1,0 +1,51 @@
+"""The dbt project, built once, and its manifest kept fresh.
+
+``DbtProject.prepare_if_dev`` only parses under ``dagster dev``; the one-shot CLI, tests and
+CI load the definitions too, so the manifest is re-parsed whenever a dbt file is newer.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from orchestration import paths
+
+indicators_dbt_project = DbtProject(
+    project_dir=paths.DBT_PROJECT_DIR,
+    profiles_dir=paths.DBT_PROJECT_DIR,
+)
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside this Python: console scripts and CI run without the venv on PATH."""
+    return str(Path(sys.executable).parent / "dbt")
+
+
+def _newest_source_mtime(project_dir: Path) -> float:
+    newest = (project_dir / "dbt_project.yml").stat().st_mtime
+    for folder in ("models", "seeds", "macros", "tests"):
+        for p in (project_dir / folder).rglob("*"):
+            if p.is_file():
+                newest = max(newest, p.stat().st_mtime)
+    return newest
+
+
+def ensure_dbt_manifest(project: DbtProject = indicators_dbt_project) -> Path:
+    manifest = Path(project.manifest_path)
+    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime(
+        Path(project.project_dir)
+    ):
+        return manifest
+    paths.resolve_home()  # the profile renders INDICATORS_HOME even to parse
+    subprocess.run(
+        [dbt_executable(), "parse", "--quiet"],
+        cwd=project.project_dir,
+        env={**os.environ, "DBT_PROFILES_DIR": str(project.profiles_dir)},
+        check=True,
+    )
+    return manifest

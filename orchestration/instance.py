@@ -1,0 +1,37 @@
+"""The Dagster instance kept under the warehouse home, so CLI runs show in the UI's history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dagster import DagsterInstance
+
+# Runs are queued one at a time; every DuckDB-writing step shares a pool of limit 1; the
+# queue is polled every second (the default of several seconds delays each file drop).
+DAGSTER_YAML = """\
+run_coordinator:
+  module: dagster.core.run_coordinator
+  class: QueuedRunCoordinator
+  config:
+    dequeue_interval_seconds: 1
+concurrency:
+  runs:
+    max_concurrent_runs: 1
+  pools:
+    default_limit: 1
+telemetry:
+  enabled: false
+"""
+
+
+def dagster_home(home: Path) -> Path:
+    path = home / "dagster"
+    path.mkdir(parents=True, exist_ok=True)
+    config = path / "dagster.yaml"
+    if not config.exists() or config.read_text() != DAGSTER_YAML:
+        config.write_text(DAGSTER_YAML)
+    return path
+
+
+def open_instance(home: Path) -> DagsterInstance:
+    return DagsterInstance.from_config(str(dagster_home(home)))

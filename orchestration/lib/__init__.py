@@ -1,0 +1,1 @@
+"""Pure code with no Dagster decorators: the contract, parsing, archive, loading, publishing."""

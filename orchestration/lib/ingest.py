@@ -1,0 +1,161 @@
+"""Loads every archived delivery not yet in the build database: parse, receipt, record.
+
+Works from the archive's journal, not from the intake folder, so a run that died after
+archiving picks up where it stopped, and a rebuild replays the whole archive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestration.lib.archive import Archive, Delivery
+from orchestration.lib.findings import RuleCatalogue
+from orchestration.lib.raw_store import RawStore, local_naive
+from orchestration.lib.receipt_writer import Receipt, receipt_name, write_receipt
+from orchestration.lib.reference import Reference
+from orchestration.lib.return_parser import ParseContext, ParsedReturn, parse_return
+from orchestration.lib.return_spec import Contract, ReturnSpec
+
+
+@dataclass(frozen=True)
+class FileResult:
+    delivery_id: str
+    sha256: str
+    department: str
+    original_name: str
+    return_code: str | None
+    period: str | None
+    outcome: str
+    rows_read: int
+    rows_loaded: int
+    receipt: str
+
+
+@dataclass(frozen=True)
+class IngestContext:
+    contract: Contract
+    returns: dict[str, ReturnSpec]
+    reference: Reference
+    rules: RuleCatalogue
+
+
+def _outcome(parsed: ParsedReturn) -> str:
+    if not parsed.accepted:
+        return "rejected"
+    return "accepted_with_warnings" if parsed.findings else "accepted"
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return local_naive(moment).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def ingest_pending(
+    archive: Archive, store: RawStore, outbox_root: Path, ctx: IngestContext
+) -> list[FileResult]:
+    done = store.recorded_delivery_ids()
+    results = []
+    for delivery in archive.deliveries():
+        if delivery.delivery_id in done:
+            continue
+        results.append(_ingest_one(delivery, archive, store, outbox_root, ctx))
+    return results
+
+
+def _ingest_one(
+    delivery: Delivery, archive: Archive, store: RawStore, outbox_root: Path, ctx: IngestContext
+) -> FileResult:
+    outbox = outbox_root / delivery.intake_department
+    dept_name = ctx.reference.departments.get(
+        delivery.intake_department, delivery.intake_department
+    )
+    first = store.first_delivery_of(delivery.sha256)
+    if first is not None:
+        first_name, first_received = first
+        finding = ctx.rules.finding(
+            "DUPLICATE_FILE",
+            detail=f"{first_received:%Y-%m-%d %H:%M:%S}（{first_name}）",
+        )
+        path = outbox / receipt_name(delivery.original_name, delivery.sha256, duplicate=True)
+        write_receipt(
+            Receipt(
+                file_name=delivery.original_name,
+                department=dept_name,
+                return_title=None,
+                period=None,
+                received_at=_stamp(delivery.received),
+                sha256=delivery.sha256,
+                outcome="duplicate",
+                rows_read=0,
+                rows_loaded=0,
+                note=finding.message,
+                findings=[],
+            ),
+            path,
+        )
+        store.record_duplicate(delivery, str(path))
+        return FileResult(
+            delivery.delivery_id,
+            delivery.sha256,
+            delivery.intake_department,
+            delivery.original_name,
+            None,
+            None,
+            "duplicate",
+            0,
+            0,
+            str(path),
+        )
+
+    received = local_naive(delivery.received)
+    parse_ctx = ParseContext(
+        contract=ctx.contract,
+        returns=ctx.returns,
+        reference=ctx.reference,
+        rules=ctx.rules,
+        latest_period=f"{received.year:04d}-{received.month:02d}",
+    )
+    parsed = parse_return(archive.blob_path(delivery), delivery.intake_department, parse_ctx)
+    outcome = _outcome(parsed)
+    note = None
+    if outcome != "rejected":
+        earlier = store.current_version(parsed.department_code, parsed.return_code, parsed.period)
+        if earlier is not None:
+            note = (
+                f"本文件为更正报送，替代 {earlier.received_at:%Y-%m-%d %H:%M:%S} 收到的"
+                f"《{earlier.original_name}》；原文件留档备查。"
+            )
+    else:
+        note = "文件已退回，数据未入库。请按问题清单修改后重新报送整个文件。"
+    spec = ctx.returns.get(parsed.return_code or "")
+    path = outbox / receipt_name(delivery.original_name, delivery.sha256)
+    write_receipt(
+        Receipt(
+            file_name=delivery.original_name,
+            department=dept_name,
+            return_title=spec.title if spec else None,
+            period=parsed.period,
+            received_at=_stamp(delivery.received),
+            sha256=delivery.sha256,
+            outcome=outcome,
+            rows_read=parsed.rows_read,
+            rows_loaded=len(parsed.rows),
+            note=note,
+            findings=parsed.findings,
+        ),
+        path,
+    )
+    store.record_file(delivery, parsed, outcome, str(path))
+    return FileResult(
+        delivery.delivery_id,
+        delivery.sha256,
+        delivery.intake_department,
+        delivery.original_name,
+        parsed.return_code,
+        parsed.period,
+        outcome,
+        parsed.rows_read,
+        len(parsed.rows),
+        str(path),
+    )

@@ -1,0 +1,108 @@
+"""The target progress table as people read it: latest month per target, by department."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+import duckdb
+
+_LATEST_SQL = """
+select
+    r.department_code,
+    d.department_name,
+    r.target_code,
+    r.target_name,
+    r.comparator,
+    r.target_value,
+    r.unit,
+    p.period,
+    p.ytd_actual,
+    p.completion_ratio,
+    p.expected_ratio,
+    coalesce(p.status, '未报送') as status
+from reference.target_register r
+left join reference.departments d using (department_code)
+left join (
+    select * from marts.target_progress
+    qualify row_number() over (partition by target_code order by period desc) = 1
+) p using (target_code)
+order by r.department_code, r.target_code
+"""
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    department_code: str
+    department_name: str
+    target_code: str
+    target_name: str
+    comparator: str
+    target_value: float
+    unit: str
+    period: str | None
+    ytd_actual: float | None
+    completion_ratio: float | None
+    expected_ratio: float | None
+    status: str
+
+
+def latest_progress_rows(con: duckdb.DuckDBPyConnection) -> list[ProgressRow]:
+    """Every register target with its latest month's progress (未报送 when it has none)."""
+    return [ProgressRow(*row) for row in con.execute(_LATEST_SQL).fetchall()]
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "-"
+    value = float(value)
+    return f"{value:,.0f}" if value.is_integer() else f"{value:,.4g}"
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _cells(r: ProgressRow) -> list[str]:
+    return [
+        r.target_code,
+        r.target_name,
+        f"{r.comparator}{_num(r.target_value)} {r.unit}",
+        r.period or "-",
+        _num(r.ytd_actual),
+        _pct(r.completion_ratio),
+        _pct(r.expected_ratio),
+        r.status,
+    ]
+
+
+HEADERS = ["代码", "目标", "2026年目标", "最新月份", "累计完成", "完成率", "序时进度", "状态"]
+
+
+def progress_markdown(rows: list[ProgressRow]) -> str:
+    lines = ["| 单位 | " + " | ".join(HEADERS) + " |", "|" + "---|" * (len(HEADERS) + 1)]
+    lines += [f"| {r.department_name} | " + " | ".join(_cells(r)) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def progress_text(rows: list[ProgressRow]) -> str:
+    """A plain-text table grouped by department, aligned for CJK terminals."""
+    table = [_cells(r) for r in rows]
+    widths = [max(_width(h), *(_width(row[i]) for row in table)) for i, h in enumerate(HEADERS)]
+    out = []
+    current = None
+    for r, cells in zip(rows, table, strict=True):
+        if r.department_code != current:
+            current = r.department_code
+            out += ["", f"{r.department_name}（{r.department_code}）"]
+            out.append("  " + "  ".join(_pad(h, w) for h, w in zip(HEADERS, widths, strict=True)))
+        out.append("  " + "  ".join(_pad(c, w) for c, w in zip(cells, widths, strict=True)))
+    return "\n".join(out).lstrip("\n")

@@ -1,0 +1,250 @@
+"""Turns one received workbook into header values, typed rows and findings.
+
+Columns are found by their Chinese labels, never by letter, so a department may move
+columns; the identity of the template comes from its hidden meta sheet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from orchestration.lib.cell_values import clean_text, is_blank, label_key, parse_period
+from orchestration.lib.column_readers import CellProblem, read_cell
+from orchestration.lib.findings import Finding, RuleCatalogue
+from orchestration.lib.reference import Reference
+from orchestration.lib.return_spec import Contract, ReturnSpec
+from orchestration.lib.workbook_reader import UnreadableWorkbook, read_workbook
+
+# How far down the sheet the header area and the column labels may sit.
+HEADER_SEARCH_ROWS = 30
+
+
+@dataclass
+class ParsedReturn:
+    intake_department: str
+    return_code: str | None = None
+    template_version: str | None = None
+    declared_department: str | None = None
+    period: str | None = None
+    header: dict[str, str] = field(default_factory=dict)
+    sheet_name: str | None = None
+    rows: list[dict] = field(default_factory=list)  # typed values + source_row
+    rows_read: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> bool:
+        return not any(f.blocking for f in self.findings)
+
+    @property
+    def department_code(self) -> str:
+        """The department the file is booked to: the one it declares, if it declares one."""
+        return self.declared_department or self.intake_department
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    contract: Contract
+    returns: dict[str, ReturnSpec]
+    reference: Reference
+    rules: RuleCatalogue
+    latest_period: str  # the received month: no return may be for a later month
+
+
+def parse_return(path: Path, intake_department: str, ctx: ParseContext) -> ParsedReturn:
+    result = ParsedReturn(intake_department=intake_department)
+    sheets = [ctx.contract.meta_sheet] + [s.sheet for s in ctx.returns.values()]
+    try:
+        workbook = read_workbook(path, sheets)
+    except UnreadableWorkbook as exc:
+        result.findings.append(ctx.rules.finding("FILE_UNREADABLE", detail=str(exc)))
+        return result
+
+    spec = _identify(workbook, result, ctx)
+    if spec is None:
+        return result
+    grid = workbook.grid(spec.sheet)
+    if grid is None:
+        result.findings.append(ctx.rules.finding("SHEET_MISSING", expected=spec.sheet))
+        return result
+    result.sheet_name = spec.sheet
+    _read_header_area(grid, spec, result, ctx)
+    _read_table(grid, spec, result, ctx)
+    if not result.accepted:
+        result.rows = []
+    return result
+
+
+def _identify(workbook, result: ParsedReturn, ctx: ParseContext) -> ReturnSpec | None:
+    """Read the template's identity from its meta sheet and check who may file it."""
+    rules = ctx.rules
+    meta_grid = workbook.grid(ctx.contract.meta_sheet)
+    if meta_grid is None:
+        result.findings.append(rules.finding("NOT_A_TEMPLATE", expected=ctx.contract.meta_sheet))
+        return None
+    meta = {clean_text(r[0]): clean_text(r[2]) for r in meta_grid if len(r) >= 3 and r[0]}
+    result.return_code = meta.get("return_code") or None
+    result.template_version = meta.get("template_version") or None
+    result.declared_department = meta.get("department_code") or None
+
+    spec = ctx.returns.get(result.return_code or "")
+    if spec is None:
+        result.findings.append(
+            rules.finding(
+                "UNKNOWN_RETURN",
+                value=result.return_code,
+                expected="、".join(f"{s.title}（{s.code}）" for s in ctx.returns.values()),
+            )
+        )
+        return None
+    if result.template_version != str(spec.version):
+        result.findings.append(
+            rules.finding(
+                "UNSUPPORTED_TEMPLATE_VERSION",
+                value=result.template_version,
+                expected=str(spec.version),
+            )
+        )
+        return None
+    declared = result.declared_department
+    if declared != result.intake_department:
+        names = ctx.reference.departments
+        result.findings.append(
+            rules.finding(
+                "WRONG_DEPARTMENT",
+                value=names.get(declared or "", declared),
+                expected=names.get(result.intake_department, result.intake_department),
+            )
+        )
+        return None
+    if (declared, spec.code) not in ctx.reference.filers:
+        result.findings.append(
+            rules.finding(
+                "RETURN_NOT_FILED_BY_DEPARTMENT",
+                value=ctx.reference.departments.get(declared, declared),
+                detail=spec.title,
+            )
+        )
+        return None
+    return spec
+
+
+def _read_header_area(grid, spec: ReturnSpec, result: ParsedReturn, ctx: ParseContext) -> None:
+    rules = ctx.rules
+    wanted = {f.label: f for f in ctx.contract.header_fields}
+    found: dict[str, tuple[object, int, int]] = {}
+    for r, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        for c, cell in enumerate(row):
+            key = label_key(cell)
+            if key in wanted and wanted[key].name not in found:
+                value = row[c + 1] if c + 1 < len(row) else None
+                found[wanted[key].name] = (value, r + 1, c + 1)
+
+    for f in ctx.contract.header_fields:
+        value, row, col = found.get(f.name, (None, None, None))
+        if is_blank(value):
+            code = "HEADER_VALUE_MISSING" if f.required else "HEADER_VALUE_MISSING_SOFT"
+            result.findings.append(
+                rules.finding(code, sheet=spec.sheet, row=row, col_index=col, column=f.label)
+            )
+            continue
+        result.header[f.name] = clean_text(value)
+        if f.name == "period":
+            _check_period(value, row, col, f.label, spec, result, ctx)
+        elif f.name == "reporting_unit":
+            expected = ctx.reference.departments.get(result.department_code)
+            if expected and clean_text(value) != expected:
+                result.findings.append(
+                    rules.finding(
+                        "REPORTING_UNIT_MISMATCH",
+                        sheet=spec.sheet,
+                        row=row,
+                        col_index=col,
+                        column=f.label,
+                        value=clean_text(value),
+                        expected=expected,
+                    )
+                )
+
+
+def _check_period(value, row, col, label, spec, result: ParsedReturn, ctx: ParseContext) -> None:
+    rules = ctx.rules
+    period = parse_period(value)
+    where = dict(sheet=spec.sheet, row=row, col_index=col, column=label, value=clean_text(value))
+    if period is None:
+        result.findings.append(rules.finding("PERIOD_INVALID", **where))
+        return
+    first = f"{ctx.contract.reporting_year}-01"
+    last = min(f"{ctx.contract.reporting_year}-12", ctx.latest_period)
+    if not first <= period <= last:
+        result.findings.append(
+            rules.finding("PERIOD_OUT_OF_RANGE", expected=f"{first} 至 {last}", **where)
+        )
+        return
+    result.period = period
+
+
+def _find_label_row(grid, spec: ReturnSpec) -> tuple[int | None, dict[str, int]]:
+    """The row holding most of the return's column labels, and each label's column index."""
+    labels = {c.label: c.name for c in spec.columns}
+    best_row, best = None, {}
+    for r, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        hits = {labels[label_key(v)]: c for c, v in enumerate(row) if label_key(v) in labels}
+        if len(hits) > len(best):
+            best_row, best = r, hits
+    return best_row, best
+
+
+def _read_table(grid, spec: ReturnSpec, result: ParsedReturn, ctx: ParseContext) -> None:
+    rules = ctx.rules
+    label_row, columns = _find_label_row(grid, spec)
+    missing = [c for c in spec.columns if c.name not in columns]
+    for c in missing:
+        result.findings.append(rules.finding("COLUMN_MISSING", sheet=spec.sheet, expected=c.label))
+    if label_row is None or missing:
+        return
+
+    first_seen: dict[str, int] = {}
+    for r in range(label_row + 1, len(grid)):
+        cells = grid[r]
+        raw = {name: (cells[i] if i < len(cells) else None) for name, i in columns.items()}
+        if all(is_blank(v) for v in raw.values()):
+            continue  # blank rows are layout, not data
+        excel_row = r + 1
+        result.rows_read += 1
+        typed: dict[str, object] = {"source_row": excel_row}
+        for column in spec.columns:
+            value = read_cell(column, raw[column.name], ctx.reference)
+            if isinstance(value, CellProblem):
+                result.findings.append(
+                    rules.finding(
+                        value.rule_code,
+                        sheet=spec.sheet,
+                        row=excel_row,
+                        col_index=columns[column.name],
+                        column=column.label,
+                        value=clean_text(raw[column.name]) or None,
+                        expected=value.expected,
+                    )
+                )
+                value = None
+            typed[column.name] = value
+        street = typed.get("street")
+        if spec.prefill == "street" and street is not None:
+            if street in first_seen:
+                result.findings.append(
+                    rules.finding(
+                        "STREET_DUPLICATED",
+                        sheet=spec.sheet,
+                        row=excel_row,
+                        col_index=columns["street"],
+                        column=spec.column("street").label,
+                        value=street,
+                        detail=str(first_seen[street]),
+                    )
+                )
+            first_seen.setdefault(street, excel_row)
+        result.rows.append(typed)
+    if result.rows_read == 0:
+        result.findings.append(rules.finding("NO_DATA_ROWS", sheet=spec.sheet))

@@ -1,0 +1,121 @@
+"""The return definitions (``ingest_templates/returns/*.yml``) as typed objects.
+
+One definition drives the template, the parser, the raw table and the expectations, so
+a label is typed once, in the YAML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from orchestration import paths
+
+# Column types the parser knows how to read, and the DuckDB type each loads as.
+DUCKDB_TYPES = {
+    "street": "VARCHAR",
+    "count": "BIGINT",
+}
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    label: str
+    type: str
+    required: bool
+    help: str
+
+    @property
+    def duckdb_type(self) -> str:
+        return DUCKDB_TYPES[self.type]
+
+
+@dataclass(frozen=True)
+class HeaderField:
+    name: str
+    label: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class ReturnSpec:
+    code: str
+    title: str
+    version: int
+    sheet: str
+    grain: str
+    columns: tuple[ColumnSpec, ...]
+    prefill: str | None = None
+
+    @property
+    def raw_table(self) -> str:
+        return self.code
+
+    def column(self, name: str) -> ColumnSpec:
+        return next(c for c in self.columns if c.name == name)
+
+
+@dataclass(frozen=True)
+class Contract:
+    """What every template shares: identity sheet, header area, reporting year."""
+
+    meta_sheet: str
+    meta_fields: tuple[HeaderField, ...]
+    lists_sheet: str
+    instructions_sheet: str
+    header_fields: tuple[HeaderField, ...]
+    reporting_year: int
+
+
+def _load_return(path: Path) -> ReturnSpec:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    columns = tuple(
+        ColumnSpec(
+            name=c["name"],
+            label=c["label"],
+            type=c["type"],
+            required=bool(c.get("required", False)),
+            help=c.get("help", ""),
+        )
+        for c in data["columns"]
+    )
+    unknown = {c.type for c in columns} - DUCKDB_TYPES.keys()
+    if unknown:
+        raise ValueError(f"{path.name}: unknown column types {sorted(unknown)}")
+    return ReturnSpec(
+        code=data["code"],
+        title=data["title"],
+        version=int(data["version"]),
+        sheet=data["sheet"],
+        grain=data["grain"],
+        columns=columns,
+        prefill=data.get("prefill"),
+    )
+
+
+@cache
+def load_returns(returns_dir: Path = paths.RETURNS_DIR) -> dict[str, ReturnSpec]:
+    """Every return definition, keyed by return code."""
+    specs = [_load_return(p) for p in sorted(returns_dir.glob("*.yml"))]
+    return {s.code: s for s in specs}
+
+
+@cache
+def load_contract(path: Path = paths.CONTRACT_FILE) -> Contract:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+
+    def fields(key: str) -> tuple[HeaderField, ...]:
+        return tuple(HeaderField(**f) for f in data[key])
+
+    return Contract(
+        meta_sheet=data["meta_sheet"],
+        meta_fields=fields("meta_fields"),
+        lists_sheet=data["lists_sheet"],
+        instructions_sheet=data["instructions_sheet"],
+        header_fields=fields("header_fields"),
+        reporting_year=int(data["reporting_year"]),
+    )

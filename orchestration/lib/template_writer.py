@@ -1,0 +1,220 @@
+"""Writes a department's Excel template for a return, from the return's one definition."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from orchestration.lib.reference import Reference
+from orchestration.lib.return_spec import Contract, ReturnSpec
+from orchestration.lib.stable_xlsx import save_stable
+
+TITLE_ROW = 1
+HEADER_AREA_FIRST_ROW = 2  # 填报单位 / 报告期 / 填报人 / 联系电话, two per row
+GRAIN_ROW = 4
+COLUMN_LABEL_ROW = 5
+FIRST_DATA_ROW = 6
+# Input rows offered when a return is not pre-filled one row per street.
+OPEN_ROWS = 500
+
+_THIN = Side(style="thin", color="999999")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_LABEL_FILL = PatternFill("solid", fgColor="DDEBF7")
+_INPUT_FILL = PatternFill("solid", fgColor="FFFDE7")
+
+
+def template_filename(spec: ReturnSpec, department_code: str, reference: Reference) -> str:
+    """``jobs.xlsx`` when one department files the return, ``indicators_czj.xlsx`` otherwise."""
+    if len(reference.departments_filing(spec.code)) > 1:
+        return f"{spec.code}_{department_code}.xlsx"
+    return f"{spec.code}.xlsx"
+
+
+def periods(contract: Contract) -> list[str]:
+    return [f"{contract.reporting_year}-{m:02d}" for m in range(1, 13)]
+
+
+def write_template(
+    spec: ReturnSpec,
+    department_code: str,
+    out_path: Path,
+    contract: Contract,
+    reference: Reference,
+) -> Path:
+    wb = Workbook()
+    data = wb.active
+    data.title = spec.sheet
+    lists = wb.create_sheet(contract.lists_sheet)
+    _write_lists(lists, contract, reference)
+    _write_data_sheet(data, spec, department_code, contract, reference)
+    _write_instructions(
+        wb.create_sheet(contract.instructions_sheet), spec, department_code, contract, reference
+    )
+    _write_meta(wb.create_sheet(contract.meta_sheet), spec, department_code, contract)
+    # The lists sheet sits after the instructions, hidden, so departments see two sheets.
+    wb.move_sheet(lists, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(lists.title))
+    lists.sheet_state = "hidden"
+    wb.active = 0
+    return save_stable(wb, out_path)
+
+
+def _write_lists(ws, contract: Contract, reference: Reference) -> None:
+    ws["A1"], ws["B1"] = "街道", "报告期"
+    for i, street in enumerate(reference.streets, start=2):
+        ws.cell(row=i, column=1, value=street)
+    for i, period in enumerate(periods(contract), start=2):
+        ws.cell(row=i, column=2, value=period)
+    ws.protection.sheet = True
+
+
+def _list_formula(contract: Contract, column: str, count: int) -> str:
+    return f"{quote_sheetname(contract.lists_sheet)}!${column}$2:${column}${count + 1}"
+
+
+def _write_data_sheet(ws, spec, department_code, contract, reference) -> None:
+    width = max(len(spec.columns), 5)
+    ws.cell(row=TITLE_ROW, column=1, value=spec.title).font = Font(size=16, bold=True)
+    ws.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=width)
+    ws.cell(row=TITLE_ROW, column=1).alignment = Alignment(horizontal="center")
+
+    prefilled = {
+        "reporting_unit": reference.departments[department_code],
+    }
+    for i, field in enumerate(contract.header_fields):
+        row = HEADER_AREA_FIRST_ROW + i // 2
+        col = 1 + (i % 2) * 3
+        label = ws.cell(row=row, column=col, value=field.label)
+        label.font = Font(bold=True)
+        value = ws.cell(row=row, column=col + 1, value=prefilled.get(field.name))
+        value.fill = _INPUT_FILL
+        value.border = _BORDER
+        value.protection = Protection(locked=False)
+        if field.name == "period":
+            dv = DataValidation(
+                type="list",
+                formula1=_list_formula(contract, "B", 12),
+                showErrorMessage=True,
+                errorTitle="报告期",
+                error="请从下拉列表选择报告期，格式如 2026-03。",
+            )
+            ws.add_data_validation(dv)
+            dv.add(value)
+
+    ws.cell(row=GRAIN_ROW, column=1, value=f"填报说明：{spec.grain}").font = Font(italic=True)
+    ws.merge_cells(start_row=GRAIN_ROW, start_column=1, end_row=GRAIN_ROW, end_column=width)
+
+    for j, column in enumerate(spec.columns, start=1):
+        cell = ws.cell(row=COLUMN_LABEL_ROW, column=j, value=column.label)
+        cell.font = Font(bold=True)
+        cell.fill = _LABEL_FILL
+        cell.border = _BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[get_column_letter(j)].width = max(12, len(column.label) * 2 + 4)
+    ws.row_dimensions[COLUMN_LABEL_ROW].height = 32
+
+    street_names = list(reference.streets)
+    n_rows = len(street_names) if spec.prefill == "street" else OPEN_ROWS
+    last_row = FIRST_DATA_ROW + n_rows - 1
+    for j, column in enumerate(spec.columns, start=1):
+        letter = get_column_letter(j)
+        rng = f"{letter}{FIRST_DATA_ROW}:{letter}{last_row}"
+        dv = _validation_for(column, contract, len(street_names))
+        if dv is not None:
+            ws.add_data_validation(dv)
+            dv.add(rng)
+        for r in range(FIRST_DATA_ROW, last_row + 1):
+            cell = ws.cell(row=r, column=j)
+            cell.border = _BORDER
+            cell.protection = Protection(locked=False)
+            if column.type == "count":
+                cell.number_format = "0"
+            if spec.prefill == "street" and column.type == "street":
+                cell.value = street_names[r - FIRST_DATA_ROW]
+            else:
+                cell.fill = _INPUT_FILL
+    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=1)
+    # Protection keeps the labels the parser looks for intact; input cells stay unlocked.
+    ws.protection.sheet = True
+    ws.protection.formatCells = False
+    ws.protection.formatColumns = False
+
+
+def _validation_for(column, contract: Contract, street_count: int) -> DataValidation | None:
+    if column.type == "street":
+        return DataValidation(
+            type="list",
+            formula1=_list_formula(contract, "A", street_count),
+            showErrorMessage=True,
+            errorTitle=column.label,
+            error="请从下拉列表选择街道。",
+        )
+    if column.type == "count":
+        return DataValidation(
+            type="whole",
+            operator="greaterThanOrEqual",
+            formula1="0",
+            showErrorMessage=True,
+            errorTitle=column.label,
+            error="只能填写不小于 0 的整数。",
+        )
+    return None
+
+
+def _write_instructions(ws, spec, department_code, contract, reference) -> None:
+    ws.column_dimensions["A"].width = 24
+    ws.column_dimensions["B"].width = 70
+    lines = [
+        (f"{spec.title} 填报说明", None),
+        ("填报单位", reference.departments[department_code]),
+        (
+            "报送方式",
+            f"填好后将本文件放入本单位文件夹 intake/{department_code}/，系统自动接收并在 outbox/{department_code}/ 生成回执。",
+        ),
+        ("报送时间", "每月数据于次月 5 日前报送。"),
+        ("数据口径", spec.grain),
+        (
+            "更正",
+            "发现数据有误时，修改后重新报送整个文件，新文件替代同一报告期的旧文件，旧文件留档备查。",
+        ),
+        ("注意", "请勿修改表头文字、增删工作表或改动隐藏的模板标识页，否则系统无法识别。"),
+        (None, None),
+        ("栏目", "填写要求"),
+    ]
+    lines += [(c.label, c.help) for c in spec.columns]
+    for i, (a, b) in enumerate(lines, start=1):
+        ws.cell(row=i, column=1, value=a)
+        ws.cell(row=i, column=2, value=b).alignment = Alignment(wrap_text=True)
+    ws["A1"].font = Font(size=14, bold=True)
+    ws.cell(row=9, column=1).font = Font(bold=True)
+    ws.cell(row=9, column=2).font = Font(bold=True)
+
+
+def _write_meta(ws, spec: ReturnSpec, department_code: str, contract: Contract) -> None:
+    values = {
+        "return_code": spec.code,
+        "template_version": str(spec.version),
+        "department_code": department_code,
+    }
+    for i, field in enumerate(contract.meta_fields, start=1):
+        ws.cell(row=i, column=1, value=field.name)
+        ws.cell(row=i, column=2, value=field.label)
+        # Stored as text so every program keeps it verbatim ("1", not 1.0).
+        ws.cell(row=i, column=3, value=values[field.name]).number_format = "@"
+    ws.sheet_state = "veryHidden"
+    ws.protection.sheet = True
+
+
+def write_all_templates(
+    out_dir: Path, returns: dict[str, ReturnSpec], contract: Contract, reference: Reference
+) -> list[Path]:
+    """Every return's template for every department that files it."""
+    written = []
+    for spec in returns.values():
+        for dept in reference.departments_filing(spec.code):
+            path = out_dir / template_filename(spec, dept, reference)
+            written.append(write_template(spec, dept, path, contract, reference))
+    return written

@@ -1,0 +1,64 @@
+"""Opens a workbook with calamine (native, fast; reads .xlsx, .xlsm, .xlsb, .xls and .ods).
+
+Returns plain cell grids. Later limits (size, rows, columns) and the child-process
+sandbox wrap this one function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from python_calamine import CalamineError, CalamineWorkbook
+
+# Rows read from a data sheet at most: far above any honest return, bounds memory.
+MAX_ROWS = 100_000
+
+
+class UnreadableWorkbook(Exception):
+    """The file could not be opened as a workbook; the message says why, in Chinese."""
+
+
+@dataclass(frozen=True)
+class Workbook:
+    sheet_names: list[str]
+    grids: dict[str, list[list[object]]]  # sheet name -> rows of cells, from A1
+
+    def grid(self, name: str) -> list[list[object]] | None:
+        return self.grids.get(name)
+
+
+def read_workbook(path: Path, sheets: list[str], max_rows: int = MAX_ROWS) -> Workbook:
+    """Read the named sheets (those present) of the workbook at ``path``, cells from A1."""
+    try:
+        with CalamineWorkbook.from_path(str(path)) as wb:
+            names = list(wb.sheet_names)
+            grids = {}
+            for name in sheets:
+                if name in names:
+                    sheet = wb.get_sheet_by_name(name)
+                    grids[name] = _from_a1(sheet, max_rows)
+    except CalamineError as exc:
+        raise UnreadableWorkbook(_describe(exc)) from exc
+    except (OSError, ValueError) as exc:
+        raise UnreadableWorkbook(f"文件格式无法识别：{type(exc).__name__}") from exc
+    return Workbook(sheet_names=names, grids=grids)
+
+
+def _from_a1(sheet, max_rows: int) -> list[list[object]]:
+    # calamine's grid starts at the first used cell; pad so indexes are Excel's.
+    rows = sheet.to_python(skip_empty_area=False, nrows=max_rows)
+    start = sheet.start or (0, 0)
+    if start == (0, 0):
+        return rows
+    pad_cols = [""] * start[1]
+    return [[] for _ in range(start[0])] + [pad_cols + list(r) for r in rows]
+
+
+def _describe(exc: Exception) -> str:
+    name = type(exc).__name__
+    if name == "PasswordError":
+        return "工作簿设有打开密码"
+    if name == "ZipError":
+        return "文件不是有效的 Excel 文件或已损坏"
+    return f"文件已损坏或格式不受支持（{name}）"

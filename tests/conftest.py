@@ -1,0 +1,77 @@
+"""Fixtures: a throwaway warehouse home, the real templates, and ways to fill and drop them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration import paths
+from orchestration.defs.resources import WarehouseResource
+from orchestration.lib.reference import Reference, load_reference
+from orchestration.lib.return_spec import Contract, ReturnSpec, load_contract, load_returns
+from orchestration.lib.sample_returns import jobs_rows
+from orchestration.lib.template_filler import fill_template
+from orchestration.lib.template_writer import write_all_templates
+
+AS_OF = "2026-11-25"
+
+
+@pytest.fixture(scope="session")
+def contract() -> Contract:
+    return load_contract()
+
+
+@pytest.fixture(scope="session")
+def reference() -> Reference:
+    return load_reference()
+
+
+@pytest.fixture(scope="session")
+def jobs_spec() -> ReturnSpec:
+    return load_returns()["jobs"]
+
+
+@pytest.fixture(scope="session")
+def templates_dir(tmp_path_factory, contract, reference) -> Path:
+    out = tmp_path_factory.mktemp("templates")
+    write_all_templates(out, load_returns(), contract, reference)
+    return out
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    home = tmp_path / "home"
+    monkeypatch.setenv(paths.HOME_ENV_VAR, str(home))
+    WarehouseResource(home=str(home)).ensure_folders()
+    return home
+
+
+@pytest.fixture
+def warehouse(home) -> WarehouseResource:
+    return WarehouseResource(home=str(home))
+
+
+@pytest.fixture
+def fill_jobs(templates_dir, jobs_spec, contract, reference) -> Callable[..., Path]:
+    """Fill the real jobs template: ``fill_jobs(dest, period, rows=None, **header)``."""
+
+    def fill(dest: Path, period: object, rows: list[dict] | None = None, **header) -> Path:
+        if rows is None:
+            year, month = str(period).split("-")
+            rows = jobs_rows(int(year), int(month), reference)
+        values = {"period": period, "filer": "王芳", "phone": "027-85880000", **header}
+        return fill_template(templates_dir / "jobs.xlsx", dest, jobs_spec, contract, values, rows)
+
+    return fill
+
+
+def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """Read the published snapshot the way an analyst does: a read-only connection."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()

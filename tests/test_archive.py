@@ -1,0 +1,75 @@
+"""The content-addressed archive and its delivery journal."""
+
+import datetime as dt
+import hashlib
+import os
+
+from orchestration.lib.archive import Archive
+from orchestration.lib.intake_folders import archive_waiting_files, waiting_files
+from orchestration.lib.raw_store import LOCAL_TZ
+
+T0 = dt.datetime(2026, 4, 3, 9, 30, tzinfo=LOCAL_TZ)
+
+
+def test_a_file_is_stored_under_its_hash_and_journalled(tmp_path):
+    src = tmp_path / "in" / "jobs.xlsx"
+    src.parent.mkdir()
+    src.write_bytes(b"return bytes")
+    archive = Archive(tmp_path / "archive")
+    d = archive.receive(src, "rsj", T0)
+    sha = hashlib.sha256(b"return bytes").hexdigest()
+    assert d.sha256 == sha
+    blob = archive.blob_path(d)
+    assert blob == tmp_path / "archive" / "blobs" / sha[:2] / f"{sha}.xlsx"
+    assert blob.read_bytes() == b"return bytes"
+    assert not os.access(blob, os.W_OK) or os.geteuid() == 0  # read-only (root ignores modes)
+    assert oct(blob.stat().st_mode)[-3:] == "444"
+    assert archive.deliveries() == [d]
+
+
+def test_meeting_the_same_file_again_after_a_crash_journals_nothing_new(tmp_path):
+    src = tmp_path / "jobs.xlsx"
+    src.write_bytes(b"x")
+    archive = Archive(tmp_path / "archive")
+    first = archive.receive(src, "rsj", T0)
+    again = archive.receive(src, "rsj", T0 + dt.timedelta(hours=1))  # file not yet removed
+    assert again == first
+    assert len(archive.deliveries()) == 1
+
+
+def test_the_same_content_dropped_twice_is_two_deliveries_of_one_blob(tmp_path):
+    archive = Archive(tmp_path / "archive")
+    for i, name in enumerate(["a.xlsx", "b.xlsx"]):
+        p = tmp_path / name
+        p.write_bytes(b"same")
+        archive.receive(p, "rsj", T0 + dt.timedelta(minutes=i))
+    deliveries = archive.deliveries()
+    assert [d.original_name for d in deliveries] == ["a.xlsx", "b.xlsx"]
+    assert len({d.sha256 for d in deliveries}) == 1
+    assert len(list((tmp_path / "archive" / "blobs").rglob("*.xlsx"))) == 1
+
+
+def test_office_lock_files_and_links_are_not_taken(tmp_path):
+    folder = tmp_path / "intake" / "rsj"
+    folder.mkdir(parents=True)
+    (folder / "~$jobs.xlsx").write_bytes(b"lock")
+    (folder / ".~lock.jobs.xlsx#").write_bytes(b"lock")
+    (folder / "jobs.xlsx.tmp").write_bytes(b"tmp")
+    outside = tmp_path / "secret.xlsx"
+    outside.write_bytes(b"secret")
+    (folder / "link.xlsx").symlink_to(outside)
+    (folder / "real.xlsx").write_bytes(b"real")
+    assert [w.path.name for w in waiting_files(tmp_path / "intake", ["rsj"])] == ["real.xlsx"]
+
+
+def test_archiving_removes_the_file_from_intake_only_after_it_is_stored(tmp_path):
+    folder = tmp_path / "intake" / "rsj"
+    folder.mkdir(parents=True)
+    (folder / "a.xlsx").write_bytes(b"a")
+    (folder / "b.xlsx").write_bytes(b"b")
+    archive = Archive(tmp_path / "archive")
+    deliveries = archive_waiting_files(tmp_path / "intake", archive, ["rsj"], received_at=T0)
+    assert list(folder.iterdir()) == []
+    assert [archive.blob_path(d).read_bytes() for d in deliveries] == [b"a", b"b"]
+    # A backfill batch keeps the folder's order, a microsecond apart.
+    assert deliveries[1].received - deliveries[0].received == dt.timedelta(microseconds=1)
