@@ -54,7 +54,7 @@ def warehouse_models(
     args = ["build", "--vars", json.dumps(dbt_vars(config, warehouse.now().date()))]
     with warehouse.dbt_environment():
         yield from dbt.cli(
-            args, context=context, target_path=warehouse.dbt_target_path(context.run_id)
+            args, context=context, target_path=warehouse.dbt_target_path(context.run.run_id)
         ).stream()
 
 

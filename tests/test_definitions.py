@@ -1,0 +1,93 @@
+"""The code location: the asset graph intake → raw → dbt → published, its jobs, sensor and checks."""
+
+import os
+import time
+
+import dagster as dg
+import pytest
+
+from orchestration.defs.build import build_definitions
+from orchestration.defs.resources import WarehouseResource
+
+
+@pytest.fixture
+def defs(home):
+    return build_definitions(home)
+
+
+def test_the_graph_runs_from_intake_to_the_published_snapshot(defs):
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert {"intake/archive", "raw/files", "raw/jobs", "raw/findings", "raw/deliveries"} <= keys
+    assert {
+        "reference/target_register",
+        "staging/stg_raw__jobs",
+        "intermediate/int_return_versions",
+        "marts/target_progress",
+        "marts/submission_status",
+    } <= keys
+    assert "published_warehouse" in keys
+    upstream_of_published = graph.get(dg.AssetKey("published_warehouse")).parent_keys
+    assert {k.path[-1] for k in upstream_of_published} >= {
+        "target_progress",
+        "submission_status",
+        "fct_jobs_street_monthly",
+    }
+    # raw/jobs is the dbt source the staging model reads: the two graphs are one.
+    children_of_raw_jobs = {k.path[-1] for k in graph.get(dg.AssetKey(["raw", "jobs"])).child_keys}
+    assert "stg_raw__jobs" in children_of_raw_jobs
+
+
+def test_dbt_tests_are_asset_checks(defs):
+    checks = {c.name for c in defs.resolve_asset_graph().asset_check_keys}
+    assert "unique_target_progress_target_month_key" in checks
+    assert (
+        "accepted_values_submission_status_status__accepted__corrected__late__rejected__missing__pending"
+        in checks
+    )
+
+
+def test_jobs_and_sensor_exist(defs):
+    assert defs.resolve_job_def("ingest_and_publish")
+    assert defs.resolve_job_def("archive_intake")
+    sensor = defs.resolve_sensor_def("intake_sensor")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_every_asset_has_a_description(defs):
+    graph = defs.resolve_asset_graph()
+    missing = [
+        k.to_user_string() for k in graph.get_all_asset_keys() if not graph.get(k).description
+    ]
+    assert missing == []
+
+
+def test_sensor_waits_until_a_file_settles_and_keys_runs_by_content(home, fill_jobs, defs):
+    sensor = defs.resolve_sensor_def("intake_sensor")
+    warehouse = WarehouseResource(home=str(home))
+    path = warehouse.intake_root / "rsj" / "jobs.xlsx"
+    fill_jobs(path, "2026-03")
+    (path.parent / "~$jobs.xlsx").write_bytes(b"excel lock file")
+
+    with dg.instance_for_test() as instance:
+
+        def tick(cursor):
+            ctx = dg.build_sensor_context(
+                instance=instance, cursor=cursor, resources={"warehouse": warehouse}
+            )
+            return sensor.evaluate_tick(ctx)
+
+        first = tick(None)
+        assert first.run_requests == [] and "jobs.xlsx" in first.cursor
+        assert "~$" not in first.cursor
+        second = tick(first.cursor)
+        assert len(second.run_requests) == 1
+        key_one = second.run_requests[0].run_key
+
+        fill_jobs(path, "2026-04")  # the same name, new content
+        stamp = time.time() + 5
+        os.utime(path, (stamp, stamp))
+        changed = tick(second.cursor)
+        assert changed.run_requests == []  # changed since the last tick: wait
+        settled = tick(changed.cursor)
+        assert settled.run_requests[0].run_key != key_one

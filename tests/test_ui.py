@@ -1,0 +1,132 @@
+"""`indicators ui`: the web UI on loopback, the sensor picks up a dropped file, Ctrl-C stops all."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import query
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _children(pid: int) -> set[int]:
+    """Every live descendant of ``pid``, read from /proc."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {p for p, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _wait(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """Addresses listening on ``port``, from the kernel's socket tables."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.rsplit(":", 1)
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                if len(address) == 8:
+                    found.add(".".join(str(int(address[i : i + 2], 16)) for i in (6, 4, 2, 0)))
+                else:
+                    found.add("ipv6:" + address)
+    return found
+
+
+def _graphql(port: int, query_text: str) -> dict:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query_text}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())["data"]
+
+
+def _server_up(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+def test_ui_serves_on_loopback_runs_the_sensor_and_stops_everything(home, warehouse, fill_jobs):
+    port = _free_port()
+    log = (home / "ui-test.log").open("w")
+    ui = subprocess.Popen(
+        [str(Path(sys.executable).parent / "indicators"), "ui", "--port", str(port)],
+        env={**os.environ, "INDICATORS_HOME": str(home)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait(lambda: _server_up(port), 120, "the web UI")
+        assert _listening_addresses(port) == {"127.0.0.1"}
+
+        fill_jobs(warehouse.intake_root / "rsj" / "jobs_2026-10.xlsx", "2026-10")
+        _wait(lambda: warehouse.published_db.exists(), 180, "the sensor's run to publish")
+        assert query(
+            warehouse.published_db, "select distinct period from marts.fct_jobs_street_monthly"
+        ) == [("2026-10",)]
+
+        data = _graphql(
+            port,
+            '{ runsOrError(filter: {pipelineName: "ingest_and_publish"}) '
+            "{ ... on Runs { results { status tags { key value } } } } }",
+        )
+        runs = data["runsOrError"]["results"]
+        assert [r["status"] for r in runs] == ["SUCCESS"]
+        assert any(t["key"] == "dagster/sensor_name" for t in runs[0]["tags"])
+
+        family = _children(ui.pid)
+        assert len(family) >= 3  # dagster dev, webserver, daemon, code server...
+        started = time.monotonic()
+        ui.send_signal(signal.SIGTERM)
+        ui.wait(timeout=15)
+        _wait(lambda: not any(_alive(p) for p in family), 10, "every child to exit")
+        assert time.monotonic() - started < 10
+    finally:
+        if ui.poll() is None:
+            ui.kill()
+        log.close()
