@@ -1,5 +1,5 @@
-"""The demo: templates, ten months of sample jobs returns received on their real days, a
-full run, and the progress table. Running it again changes nothing (same bytes, same hashes)."""
+"""The demo: templates, ten months of all five returns received on their real days, a full
+run, and the progress table. Running it again changes nothing (same bytes, same hashes)."""
 
 from __future__ import annotations
 
@@ -12,19 +12,21 @@ from orchestration.defs.resources import WarehouseResource
 from orchestration.lib.progress_report import latest_progress_rows, progress_text
 from orchestration.lib.reference import load_reference
 from orchestration.lib.return_spec import load_contract, load_returns
-from orchestration.lib.sample_returns import sample_jobs_files
+from orchestration.lib.samples import all_sample_files
 from orchestration.lib.template_writer import template_filename, write_all_templates
 from orchestration.runner import archive_only, run_pipeline
 
 
-def run_demo(home: Path, months: int = 10, as_of: str | None = None) -> str:
+def run_demo(
+    home: Path, months: int = 10, as_of: str | None = None, enterprise_count: int = 1930
+) -> str:
     warehouse = WarehouseResource(home=str(home))
     warehouse.ensure_folders()
     contract, returns, reference = load_contract(), load_returns(), load_reference()
     templates = home / "templates"
     write_all_templates(templates, returns, contract, reference)
 
-    samples = sample_jobs_files(contract.reporting_year, months, reference)
+    samples = all_sample_files(contract.reporting_year, months, reference, enterprise_count)
     for received_at, batch in itertools.groupby(samples, key=lambda s: s.received_at):
         for sample in batch:
             spec = returns[sample.return_code]

@@ -12,7 +12,7 @@ from orchestration import paths
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib.reference import Reference, load_reference
 from orchestration.lib.return_spec import Contract, ReturnSpec, load_contract, load_returns
-from orchestration.lib.sample_returns import jobs_rows
+from orchestration.lib.samples.jobs import jobs_rows
 from orchestration.lib.template_filler import fill_template
 from orchestration.lib.template_writer import write_all_templates
 

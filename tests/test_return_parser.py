@@ -138,7 +138,7 @@ def test_a_street_twice_is_refused(tmp_path, fill_jobs, ctx, reference, jobs_spe
         ws.cell(row=19, column=col, value=ws.cell(row=6, column=col).value)
     wb.save(path)
     parsed = parse_return(path, "rsj", ctx)
-    finding = _only(parsed.findings, "STREET_DUPLICATED")
+    finding = _only(parsed.findings, "VALUE_DUPLICATED")
     assert finding.row == 19 and "第 6 行" in finding.message
 
 

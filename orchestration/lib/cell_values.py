@@ -67,3 +67,29 @@ def parse_period(value: object) -> str | None:
             if 1 <= month <= 12:
                 return f"{year:04d}-{month:02d}"
     return None
+
+
+_DATE_PATTERNS = (
+    re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"),
+    re.compile(r"(\d{4})(\d{2})(\d{2})"),
+)
+
+
+def parse_date(value: object) -> dt.date | None:
+    """A day from a date cell, an Excel serial, or "2026-03-15" / "2026年3月15日" / "2026.3.15"."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if is_number and 20000 < value < 80000:
+        return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+    text = clean_text(value).translate(_FULL_WIDTH)
+    for pattern in _DATE_PATTERNS:
+        m = pattern.fullmatch(text)
+        if m:
+            try:
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                return None
+    return None

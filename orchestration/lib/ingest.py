@@ -17,6 +17,7 @@ from orchestration.lib.receipt_writer import Receipt, receipt_name, write_receip
 from orchestration.lib.reference import Reference
 from orchestration.lib.return_parser import ParseContext, ParsedReturn, parse_return
 from orchestration.lib.return_spec import Contract, ReturnSpec
+from orchestration.lib.ytd_check import ytd_findings
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,8 @@ def _ingest_one(
         latest_period=f"{received.year:04d}-{received.month:02d}",
     )
     parsed = parse_return(archive.blob_path(delivery), delivery.intake_department, parse_ctx)
+    spec = ctx.returns.get(parsed.return_code or "")
+    parsed.findings += ytd_findings(parsed, spec, store, ctx.reference, ctx.rules)
     outcome = _outcome(parsed)
     note = None
     if outcome != "rejected":
@@ -128,7 +131,6 @@ def _ingest_one(
             )
     else:
         note = "文件已退回，数据未入库。请按问题清单修改后重新报送整个文件。"
-    spec = ctx.returns.get(parsed.return_code or "")
     path = outbox / receipt_name(delivery.original_name, delivery.sha256)
     write_receipt(
         Receipt(

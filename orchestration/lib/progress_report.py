@@ -9,25 +9,21 @@ import duckdb
 
 _LATEST_SQL = """
 select
-    r.department_code,
-    d.department_name,
-    r.target_code,
-    r.target_name,
-    r.comparator,
-    r.target_value,
-    r.unit,
-    p.period,
-    p.ytd_actual,
-    p.completion_ratio,
-    p.expected_ratio,
-    coalesce(p.status, '未报送') as status
-from reference.target_register r
-left join reference.departments d using (department_code)
-left join (
-    select * from marts.target_progress
-    qualify row_number() over (partition by target_code order by period desc) = 1
-) p using (target_code)
-order by r.department_code, r.target_code
+    department_code,
+    department_name,
+    target_code,
+    target_name,
+    comparator,
+    target_value,
+    unit,
+    period,
+    ytd_actual,
+    completion_ratio,
+    expected_ratio,
+    status
+from marts.target_progress
+qualify row_number() over (partition by target_code order by period desc nulls last) = 1
+order by department_code, target_code
 """
 
 

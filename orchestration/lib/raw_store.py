@@ -153,6 +153,30 @@ class RawStore:
         ).fetchone()
         return EarlierVersion(*row) if row else None
 
+    def earlier_month_values(
+        self, dept: str, target_code: str, period: str
+    ) -> dict[str, float]:
+        """本月值 of a target in the current indicators files of the same year, before ``period``."""
+        rows = self.con.execute(
+            """
+            with versions as (
+                select file_sha256, period,
+                       row_number() over (
+                           partition by department_code, return_code, period
+                           order by received_at desc, file_sha256 desc
+                       ) as newest_first
+                from raw.files
+                where outcome <> 'rejected' and return_code = 'indicators'
+                  and department_code = ? and period < ? and left(period, 4) = left(?, 4)
+            )
+            select v.period, i.month_value
+            from versions v join raw.indicators i using (file_sha256)
+            where v.newest_first = 1 and i.target_code = ?
+            """,
+            [dept, period, period, target_code],
+        ).fetchall()
+        return {p: float(v) for p, v in rows if v is not None}
+
     def record_file(
         self,
         delivery: Delivery,

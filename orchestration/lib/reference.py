@@ -20,10 +20,34 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 
 
 @dataclass(frozen=True)
+class Target:
+    """One row of the target register (dbt_project/seeds/target_register.csv)."""
+
+    code: str
+    name: str
+    unit: str
+    value: float
+    comparator: str
+    measure_type: str
+    department_code: str
+    feeding_return: str
+
+
+@dataclass(frozen=True)
 class Reference:
     departments: dict[str, str]  # code -> name
     streets: dict[str, str]  # name -> code
     filers: frozenset[tuple[str, str]]  # (department_code, return_code)
+    industries: tuple[str, ...]  # GB/T 4754 section names
+    targets: dict[str, Target]  # code -> target
+
+    def targets_reported_by(self, department_code: str, return_code: str) -> list[Target]:
+        """The register targets a department reports through a return, in register order."""
+        return [
+            t
+            for t in self.targets.values()
+            if t.department_code == department_code and t.feeding_return == return_code
+        ]
 
     def returns_filed_by(self, department_code: str) -> list[str]:
         return sorted(r for d, r in self.filers if d == department_code)
@@ -41,4 +65,24 @@ def load_reference(seeds_dir: Path = paths.SEEDS_DIR) -> Reference:
     filers = frozenset(
         (r["department_code"], r["return_code"]) for r in _read_csv(seeds_dir / "return_filers.csv")
     )
-    return Reference(departments=departments, streets=streets, filers=filers)
+    industries = tuple(r["section_name"] for r in _read_csv(seeds_dir / "industry_sections.csv"))
+    targets = {
+        r["target_code"]: Target(
+            code=r["target_code"],
+            name=r["target_name"],
+            unit=r["unit"],
+            value=float(r["target_value"]),
+            comparator=r["comparator"],
+            measure_type=r["measure_type"],
+            department_code=r["department_code"],
+            feeding_return=r["feeding_return"],
+        )
+        for r in _read_csv(seeds_dir / "target_register.csv")
+    }
+    return Reference(
+        departments=departments,
+        streets=streets,
+        filers=filers,
+        industries=industries,
+        targets=targets,
+    )

@@ -32,6 +32,7 @@ class ParsedReturn:
     rows: list[dict] = field(default_factory=list)  # typed values + source_row
     rows_read: int = 0
     findings: list[Finding] = field(default_factory=list)
+    column_index: dict[str, int] = field(default_factory=dict)  # column name -> 0-based index
 
     @property
     def accepted(self) -> bool:
@@ -204,47 +205,69 @@ def _read_table(grid, spec: ReturnSpec, result: ParsedReturn, ctx: ParseContext)
         result.findings.append(rules.finding("COLUMN_MISSING", sheet=spec.sheet, expected=c.label))
     if label_row is None or missing:
         return
+    result.column_index = columns
 
-    first_seen: dict[str, int] = {}
+    typed_columns = (
+        [c for c in spec.columns if not c.prefilled]
+        if spec.skip_blank_prefilled_rows
+        else spec.columns
+    )
+    first_seen: dict[tuple[str, object], int] = {}
     for r in range(label_row + 1, len(grid)):
         cells = grid[r]
         raw = {name: (cells[i] if i < len(cells) else None) for name, i in columns.items()}
-        if all(is_blank(v) for v in raw.values()):
-            continue  # blank rows are layout, not data
+        if all(is_blank(raw[c.name]) for c in typed_columns):
+            continue  # blank rows are layout; a pre-filled row left blank may be "no figure"
         excel_row = r + 1
         result.rows_read += 1
         typed: dict[str, object] = {"source_row": excel_row}
+
+        def report(code, column, value=None, expected=None, detail=None, _row=excel_row):
+            result.findings.append(
+                rules.finding(
+                    code,
+                    sheet=spec.sheet,
+                    row=_row,
+                    col_index=columns[column.name],
+                    column=column.label,
+                    value=value,
+                    expected=expected,
+                    detail=detail,
+                )
+            )
+
         for column in spec.columns:
             value = read_cell(column, raw[column.name], ctx.reference)
             if isinstance(value, CellProblem):
-                result.findings.append(
-                    rules.finding(
-                        value.rule_code,
-                        sheet=spec.sheet,
-                        row=excel_row,
-                        col_index=columns[column.name],
-                        column=column.label,
-                        value=clean_text(raw[column.name]) or None,
-                        expected=value.expected,
-                    )
+                report(
+                    value.rule_code, column, clean_text(raw[column.name]) or None, value.expected
                 )
                 value = None
+            elif column.unique and value is not None:
+                seen = first_seen.setdefault((column.name, value), excel_row)
+                if seen != excel_row:
+                    report("VALUE_DUPLICATED", column, value, detail=str(seen))
             typed[column.name] = value
-        street = typed.get("street")
-        if spec.prefill == "street" and street is not None:
-            if street in first_seen:
-                result.findings.append(
-                    rules.finding(
-                        "STREET_DUPLICATED",
-                        sheet=spec.sheet,
-                        row=excel_row,
-                        col_index=columns["street"],
-                        column=spec.column("street").label,
-                        value=street,
-                        detail=str(first_seen[street]),
-                    )
-                )
-            first_seen.setdefault(street, excel_row)
+        _check_targets(spec, typed, result, ctx, report)
         result.rows.append(typed)
-    if result.rows_read == 0:
+    if result.rows_read == 0 and not spec.allow_empty:
         result.findings.append(rules.finding("NO_DATA_ROWS", sheet=spec.sheet))
+
+
+def _check_targets(
+    spec: ReturnSpec, typed: dict, result: ParsedReturn, ctx: ParseContext, report
+) -> None:
+    """A row naming a register target must be this return's, in the register's unit."""
+    for column in spec.columns:
+        if column.type != "target_code" or typed.get(column.name) is None:
+            continue
+        target = ctx.reference.targets[typed[column.name]]
+        if target.feeding_return != spec.code:
+            report("TARGET_NOT_IN_RETURN", column, target.code, expected=target.feeding_return)
+        elif target.department_code != result.department_code:
+            owner = ctx.reference.departments.get(target.department_code, target.department_code)
+            report("TARGET_OTHER_DEPARTMENT", column, target.code, expected=owner)
+        for unit_column in spec.columns:
+            unit = typed.get(unit_column.name)
+            if unit_column.of == column.name and unit is not None and unit != target.unit:
+                report("UNIT_MISMATCH", unit_column, unit, expected=target.unit)

@@ -16,8 +16,19 @@ from orchestration import paths
 
 # Column types the parser knows how to read, and the DuckDB type each loads as.
 DUCKDB_TYPES = {
+    "text": "VARCHAR",
+    "enum": "VARCHAR",
     "street": "VARCHAR",
+    "industry": "VARCHAR",
+    "uscc": "VARCHAR",
+    "target_code": "VARCHAR",
+    "unit": "VARCHAR",
+    "month": "VARCHAR",
     "count": "BIGINT",
+    "amount": "DECIMAL(20, 4)",
+    "number": "DECIMAL(20, 4)",
+    "date": "DATE",
+    "yesno": "BOOLEAN",
 }
 
 
@@ -28,6 +39,12 @@ class ColumnSpec:
     type: str
     required: bool
     help: str
+    values: tuple[str, ...] = ()  # the allowed values of an enum
+    min: float | None = None  # amounts: the smallest allowed value
+    min_exclusive: bool = False
+    unique: bool = False  # no two rows of a file may repeat it
+    of: str | None = None  # a unit column: the code column whose register unit it must match
+    prefilled: bool = False  # the template fills it in; a row with only these cells is blank
 
     @property
     def duckdb_type(self) -> str:
@@ -49,7 +66,10 @@ class ReturnSpec:
     sheet: str
     grain: str
     columns: tuple[ColumnSpec, ...]
-    prefill: str | None = None
+    rows: int = 500  # input rows a template offers when it is not pre-filled
+    allow_empty: bool = False  # a file with no data rows is a valid "nothing this month"
+    prefill_column: str | None = None  # the column whose values the template pre-fills
+    skip_blank_prefilled_rows: bool = False  # a pre-filled row left blank is "no figure"
 
     @property
     def raw_table(self) -> str:
@@ -73,6 +93,7 @@ class Contract:
 
 def _load_return(path: Path) -> ReturnSpec:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    prefill = data.get("prefill") or {}
     columns = tuple(
         ColumnSpec(
             name=c["name"],
@@ -80,6 +101,12 @@ def _load_return(path: Path) -> ReturnSpec:
             type=c["type"],
             required=bool(c.get("required", False)),
             help=c.get("help", ""),
+            values=tuple(c.get("values", ())),
+            min=c.get("min"),
+            min_exclusive=bool(c.get("min_exclusive", False)),
+            unique=bool(c.get("unique", False)),
+            of=c.get("of"),
+            prefilled=bool(c.get("prefilled", False)),
         )
         for c in data["columns"]
     )
@@ -93,7 +120,10 @@ def _load_return(path: Path) -> ReturnSpec:
         sheet=data["sheet"],
         grain=data["grain"],
         columns=columns,
-        prefill=data.get("prefill"),
+        rows=int(data.get("rows", 500)),
+        allow_empty=bool(data.get("allow_empty", False)),
+        prefill_column=prefill.get("column"),
+        skip_blank_prefilled_rows=prefill.get("blank_rows") == "skip",
     )
 
 

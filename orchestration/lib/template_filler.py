@@ -25,8 +25,8 @@ def fill_template(
 ) -> Path:
     """Write ``header`` (by header-field name) and ``rows`` (by column name) into a copy.
 
-    Rows of a street-prefilled template go to the row of their street; other rows are
-    written one after another below the column labels.
+    Rows of a pre-filled template go to the row of their key (street, target code); other
+    rows are written one after another below the last used row.
     """
     wb = load_workbook(template)
     ws = wb[spec.sheet]
@@ -47,17 +47,19 @@ def fill_template(
         r, c = header_cells[name]
         ws.cell(row=r, column=c, value=value)
 
-    if spec.prefill == "street":
-        street_col = column_index["street"]
-        row_of_street = {
-            ws.cell(row=r, column=street_col).value: r
+    key = spec.prefill_column
+    row_of_key: dict[object, int] = {}
+    if key:
+        key_col = column_index[key]
+        row_of_key = {
+            ws.cell(row=r, column=key_col).value: r
             for r in range(label_row + 1, ws.max_row + 1)
-            if ws.cell(row=r, column=street_col).value
+            if ws.cell(row=r, column=key_col).value
         }
-    next_free = max(row_of_street.values()) + 1 if spec.prefill == "street" else label_row + 1
+    next_free = max(row_of_key.values(), default=label_row) + 1
     for values in rows:
-        if spec.prefill == "street" and values.get("street") in row_of_street:
-            r = row_of_street[values["street"]]
+        if key and values.get(key) in row_of_key:
+            r = row_of_key[values[key]]
         else:
             r = next_free
             next_free += 1

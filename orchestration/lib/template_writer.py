@@ -18,8 +18,6 @@ HEADER_AREA_FIRST_ROW = 2  # 填报单位 / 报告期 / 填报人 / 联系电话
 GRAIN_ROW = 4
 COLUMN_LABEL_ROW = 5
 FIRST_DATA_ROW = 6
-# Input rows offered when a return is not pre-filled one row per street.
-OPEN_ROWS = 500
 
 _THIN = Side(style="thin", color="999999")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -63,16 +61,33 @@ def write_template(
 
 
 def _write_lists(ws, contract: Contract, reference: Reference) -> None:
-    ws["A1"], ws["B1"] = "街道", "报告期"
-    for i, street in enumerate(reference.streets, start=2):
-        ws.cell(row=i, column=1, value=street)
-    for i, period in enumerate(periods(contract), start=2):
-        ws.cell(row=i, column=2, value=period)
+    columns = {"A": ("街道", list(reference.streets)), "B": ("报告期", periods(contract))}
+    columns["C"] = ("行业门类", list(reference.industries))
+    for letter, (title, values) in columns.items():
+        ws[f"{letter}1"] = title
+        for i, value in enumerate(values, start=2):
+            ws[f"{letter}{i}"] = value
     ws.protection.sheet = True
 
 
 def _list_formula(contract: Contract, column: str, count: int) -> str:
     return f"{quote_sheetname(contract.lists_sheet)}!${column}$2:${column}${count + 1}"
+
+
+def prefilled_rows(spec: ReturnSpec, department_code: str, reference: Reference) -> list[dict]:
+    """The rows a department's template comes with: one per street, or one per own target."""
+    if spec.prefill_column == "street":
+        return [{"street": s} for s in reference.streets]
+    if spec.prefill_column == "target_code":
+        return [
+            {"target_code": t.code, "target_name": t.name, "unit": t.unit}
+            for t in reference.targets_reported_by(department_code, spec.code)
+        ]
+    return []
+
+
+# Spare rows under pre-filled ones, for a department that must add a line.
+SPARE_ROWS = 10
 
 
 def _write_data_sheet(ws, spec, department_code, contract, reference) -> None:
@@ -116,26 +131,36 @@ def _write_data_sheet(ws, spec, department_code, contract, reference) -> None:
         ws.column_dimensions[get_column_letter(j)].width = max(12, len(column.label) * 2 + 4)
     ws.row_dimensions[COLUMN_LABEL_ROW].height = 32
 
-    street_names = list(reference.streets)
-    n_rows = len(street_names) if spec.prefill == "street" else OPEN_ROWS
+    rows = prefilled_rows(spec, department_code, reference)
+    if spec.prefill_column == "street":
+        n_rows = len(rows)
+    elif spec.prefill_column:
+        n_rows = len(rows) + SPARE_ROWS
+    else:
+        n_rows = spec.rows
     last_row = FIRST_DATA_ROW + n_rows - 1
     for j, column in enumerate(spec.columns, start=1):
         letter = get_column_letter(j)
-        rng = f"{letter}{FIRST_DATA_ROW}:{letter}{last_row}"
-        dv = _validation_for(column, contract, len(street_names))
+        dv = _validation_for(column, contract, reference)
         if dv is not None:
             ws.add_data_validation(dv)
-            dv.add(rng)
+            dv.add(f"{letter}{FIRST_DATA_ROW}:{letter}{last_row}")
+        number_format = _NUMBER_FORMATS.get(column.type)
         for r in range(FIRST_DATA_ROW, last_row + 1):
             cell = ws.cell(row=r, column=j)
             cell.border = _BORDER
-            cell.protection = Protection(locked=False)
-            if column.type == "count":
-                cell.number_format = "0"
-            if spec.prefill == "street" and column.type == "street":
-                cell.value = street_names[r - FIRST_DATA_ROW]
+            if number_format:
+                cell.number_format = number_format
+            given = (
+                rows[r - FIRST_DATA_ROW].get(column.name)
+                if r - FIRST_DATA_ROW < len(rows)
+                else None
+            )
+            if given is not None:
+                cell.value = given  # pre-filled: locked, it identifies the row
             else:
                 cell.fill = _INPUT_FILL
+                cell.protection = Protection(locked=False)
     ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=1)
     # Protection keeps the labels the parser looks for intact; input cells stay unlocked.
     ws.protection.sheet = True
@@ -143,24 +168,67 @@ def _write_data_sheet(ws, spec, department_code, contract, reference) -> None:
     ws.protection.formatColumns = False
 
 
-def _validation_for(column, contract: Contract, street_count: int) -> DataValidation | None:
-    if column.type == "street":
+# Text columns that Excel must not turn into numbers or dates ("2025-06", long codes).
+_NUMBER_FORMATS = {
+    "count": "0",
+    "amount": "0.00##",
+    "number": "0.00##",
+    "date": "yyyy-mm-dd",
+    "month": "@",
+    "uscc": "@",
+    "text": "@",
+}
+
+
+def _validation_for(column, contract: Contract, reference: Reference) -> DataValidation | None:
+    def listed(formula: str, error: str) -> DataValidation:
         return DataValidation(
             type="list",
-            formula1=_list_formula(contract, "A", street_count),
+            formula1=formula,
             showErrorMessage=True,
             errorTitle=column.label,
-            error="请从下拉列表选择街道。",
+            error=error,
         )
-    if column.type == "count":
+
+    def ranged(kind: str, operator: str, low: str, error: str) -> DataValidation:
         return DataValidation(
-            type="whole",
-            operator="greaterThanOrEqual",
-            formula1="0",
+            type=kind,
+            operator=operator,
+            formula1=low,
             showErrorMessage=True,
             errorTitle=column.label,
-            error="只能填写不小于 0 的整数。",
+            error=error,
         )
+
+    if column.type == "street":
+        return listed(
+            _list_formula(contract, "A", len(reference.streets)), "请从下拉列表选择街道。"
+        )
+    if column.type == "industry":
+        return listed(
+            _list_formula(contract, "C", len(reference.industries)), "请从下拉列表选择行业门类。"
+        )
+    if column.type == "enum":
+        return listed(
+            '"' + ",".join(column.values) + '"', "请从下拉列表选择：" + "、".join(column.values)
+        )
+    if column.type == "yesno":
+        return listed('"是,否"', "请填“是”或“否”。")
+    if column.type == "count":
+        return ranged("whole", "greaterThanOrEqual", "0", "只能填写不小于 0 的整数。")
+    if column.type == "amount":
+        low = str(column.min if column.min is not None else 0)
+        if column.min_exclusive:
+            return ranged("decimal", "greaterThan", low, f"只能填写大于 {low} 的数。")
+        return ranged("decimal", "greaterThanOrEqual", low, f"只能填写不小于 {low} 的数。")
+    if column.type == "number":
+        dv = ranged("decimal", "between", "-1000000000000", "只能填写数字。")
+        dv.formula2 = "1000000000000"
+        return dv
+    if column.type == "date":
+        return ranged("date", "greaterThan", "36526", "请填写日期，格式如 2026-03-15。")
+    if column.type == "uscc":
+        return ranged("textLength", "equal", "18", "统一社会信用代码应为 18 位。")
     return None
 
 

@@ -1,16 +1,9 @@
--- The jobs rows of the current version of each month's return.
+-- The jobs rows of the current version of each month's return, with the street's code.
 with
 
-jobs as (
+current_rows as (
 
-    select * from {{ ref('stg_raw__jobs') }}
-
-),
-
-current_versions as (
-
-    select * from {{ ref('int_return_versions') }}
-    where return_code = 'jobs' and is_current
+    {{ current_version_rows('jobs', 'stg_raw__jobs') }}
 
 ),
 
@@ -21,10 +14,7 @@ streets as (
 )
 
 select
-    jobs.*,
-    streets.street_code,
-    current_versions.version_number,
-    current_versions.received_at
-from jobs
-inner join current_versions using (file_sha256)
+    current_rows.*,
+    streets.street_code
+from current_rows
 left join streets using (street_name)

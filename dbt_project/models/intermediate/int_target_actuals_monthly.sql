@@ -1,45 +1,36 @@
--- The month's own actual of every register target fed by a return column, in the
--- register's base unit, with the files it comes from.
+-- Every register target's actual for every month a feeding return has data: the month's
+-- own figure (where it has one) and the year-to-date or month-end figure, in the base unit.
 with
+
+measures as (
+
+    select * from {{ ref('int_jobs_measures_monthly') }}
+    union all by name
+    select * from {{ ref('int_investment_measures_monthly') }}
+    union all by name
+    select * from {{ ref('int_first_store_measures_monthly') }}
+    union all by name
+    select * from {{ ref('int_enterprise_measures_monthly') }}
+    union all by name
+    select * from {{ ref('int_indicator_measures_monthly') }}
+
+),
 
 register as (
 
     select * from {{ ref('target_register') }}
 
-),
-
-jobs_monthly as (
-
-    select
-        period,
-        period_month,
-        sum(new_jobs) as new_jobs,
-        sum(graduates) as graduates,
-        sum(recruitment_events) as recruitment_events,
-        sum(training_sessions) as training_sessions,
-        sum(social_insurance_expansions) as social_insurance_expansions,
-        list(distinct file_sha256) as source_file_sha256s
-    from {{ ref('int_jobs_current') }}
-    group by period, period_month
-
-),
-
-jobs_measures as (
-
-    unpivot jobs_monthly
-    on new_jobs, graduates, recruitment_events, training_sessions, social_insurance_expansions
-    into name feeding_measure value monthly_actual_base
-
 )
 
 select
     register.target_code,
-    jobs_measures.period,
-    jobs_measures.period_month,
-    cast(jobs_measures.monthly_actual_base as decimal(18, 4)) as monthly_actual_base,
-    jobs_measures.source_file_sha256s
+    measures.period,
+    measures.period_month,
+    measures.monthly_actual_base,
+    measures.ytd_actual_base,
+    measures.source_file_sha256s
 from register
-inner join jobs_measures
-    on register.feeding_return = 'jobs'
-    and register.feeding_measure = jobs_measures.feeding_measure
-where year(jobs_measures.period_month) = {{ var('reporting_year') }}
+inner join measures
+    on register.feeding_return = measures.feeding_return
+    and register.feeding_measure = measures.feeding_measure
+where year(measures.period_month) = {{ var('reporting_year') }}

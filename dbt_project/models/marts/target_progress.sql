@@ -1,4 +1,5 @@
--- Year-to-date progress of every register target, month by month, against a linear pace.
+-- Progress of every register target, month by month, against its pace; a target with no
+-- data yet has one row with status 未报送, so no target ever vanishes from the table.
 with
 
 register as (
@@ -13,21 +14,9 @@ departments as (
 
 ),
 
-monthly as (
+actuals as (
 
     select * from {{ ref('int_target_actuals_monthly') }}
-
-),
-
-cumulative as (
-
-    select
-        *,
-        sum(monthly_actual_base) over (
-            partition by target_code order by period_month
-            rows between unbounded preceding and current row
-        ) as ytd_actual_base
-    from monthly
 
 ),
 
@@ -38,33 +27,41 @@ measured as (
         register.target_name,
         register.department_code,
         departments.department_name,
+        register.feeding_return,
         register.unit,
         register.comparator,
         register.target_value,
         register.measure_type,
-        cumulative.period,
-        cumulative.period_month,
-        month(cumulative.period_month) as month_number,
-        round(cumulative.monthly_actual_base / register.unit_scale, 4) as monthly_actual,
-        round(cumulative.ytd_actual_base / register.unit_scale, 4) as ytd_actual,
+        register.pace,
+        actuals.period,
+        actuals.period_month,
+        month(actuals.period_month) as month_number,
+        round(actuals.monthly_actual_base / register.unit_scale, 4) as monthly_actual,
+        round(actuals.ytd_actual_base / register.unit_scale, 4) as ytd_actual,
         register.base_unit,
-        cumulative.ytd_actual_base,
+        actuals.ytd_actual_base,
         register.target_value * register.unit_scale as target_value_base,
-        round(cumulative.ytd_actual_base / (register.target_value * register.unit_scale), 4)
+        round(actuals.ytd_actual_base / (register.target_value * register.unit_scale), 4)
             as completion_ratio,
-        round(month(cumulative.period_month) / 12, 4) as expected_ratio,
+        case
+            when actuals.period is null then null
+            -- a level (a growth rate, a stock to reach) is judged against the full target
+            when register.pace = 'level' then 1.0
+            else round(month(actuals.period_month) / 12, 4)
+        end as expected_ratio,
         {{ var('pace_tolerance') }} as pace_tolerance,
-        cumulative.source_file_sha256s
-    from cumulative
-    inner join register using (target_code)
+        actuals.source_file_sha256s
+    from register
+    left join actuals using (target_code)
     left join departments using (department_code)
 
 )
 
 select
-    target_code || '|' || period as target_month_key,
+    target_code || '|' || coalesce(period, 'none') as target_month_key,
     *,
     case
+        when period is null then '未报送'
         when completion_ratio >= expected_ratio + pace_tolerance then '超前'
         when completion_ratio < expected_ratio - pace_tolerance then '滞后'
         else '正常'

@@ -1,0 +1,12 @@
+{# The rows of a return's staging model that belong to the current version of each month's file. #}
+{% macro current_version_rows(return_code, staging_model) %}
+    select
+        returned_rows.*,
+        versions.version_number,
+        versions.received_at
+    from {{ ref(staging_model) }} as returned_rows
+    inner join {{ ref('int_return_versions') }} as versions using (file_sha256)
+    where versions.return_code = '{{ return_code }}'
+      and versions.is_current
+      and year(returned_rows.period_month) = {{ var('reporting_year') }}
+{% endmacro %}

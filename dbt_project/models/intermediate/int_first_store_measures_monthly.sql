@@ -1,0 +1,93 @@
+-- Register measures from the first-store return, per month:
+--   first_stores          first stores, a brand's store of the same level counted once a year
+--   famous_dining_brands  distinct brands marked 知名餐饮品牌
+--   luxury_hotels         distinct brands marked 高端酒店
+with
+
+current_files as (
+
+    {{ current_files('first_stores') }}
+
+),
+
+months as (
+
+    select
+        period,
+        period_month,
+        list(file_sha256) over (order by period_month) as files_to_date
+    from current_files
+
+),
+
+stores as (
+
+    select * from {{ ref('int_first_stores_counted') }}
+
+),
+
+firsts as (
+
+    select
+        brand,
+        min(period_month) filter (where is_counted) as first_store_month,
+        min(period_month) filter (where is_famous_dining_brand) as first_dining_month,
+        min(period_month) filter (where is_luxury_hotel) as first_hotel_month
+    from stores
+    group by brand
+
+),
+
+counted_stores as (
+
+    select period_month, count(*) filter (where is_counted) as counted
+    from stores
+    group by period_month
+
+),
+
+cumulative as (
+
+    select
+        months.period,
+        months.period_month,
+        months.files_to_date,
+        coalesce(max(counted_stores.counted), 0) as stores_new,
+        count(firsts.brand) filter (where firsts.first_dining_month = months.period_month)
+            as dining_new,
+        count(firsts.brand) filter (where firsts.first_dining_month <= months.period_month)
+            as dining_ytd,
+        count(firsts.brand) filter (where firsts.first_hotel_month = months.period_month)
+            as hotels_new,
+        count(firsts.brand) filter (where firsts.first_hotel_month <= months.period_month)
+            as hotels_ytd
+    from months
+    left join counted_stores using (period_month)
+    left join firsts on true
+    group by all
+
+),
+
+measures as (
+
+    select 'first_stores' as feeding_measure, period, period_month, stores_new as monthly,
+        sum(stores_new) over (order by period_month) as ytd, files_to_date as files
+    from cumulative
+    union all
+    select 'famous_dining_brands', period, period_month, dining_new, dining_ytd, files_to_date
+    from cumulative
+    union all
+    select 'luxury_hotels', period, period_month, hotels_new, hotels_ytd, files_to_date
+    from cumulative
+
+)
+
+select
+    'first_stores' as feeding_return,
+    feeding_measure,
+    period,
+    period_month,
+    cast(monthly as decimal(20, 4)) as monthly_actual_base,
+    cast(ytd as decimal(20, 4)) as ytd_actual_base,
+    files as source_file_sha256s
+from measures
