@@ -5,6 +5,7 @@ from conftest import AS_OF, query
 
 from orchestration.cli import main
 from orchestration.demo import run_demo
+from orchestration.lib.samples import all_sample_files
 
 pytestmark = pytest.mark.slow
 
@@ -21,12 +22,19 @@ def test_run_then_progress(home, warehouse, fill_jobs, capsys):
     assert "新增就业" in new_jobs and "2026-02" in new_jobs and "≥1.8 万人" in new_jobs
 
 
-def test_demo_fills_months_with_a_late_and_a_corrected_return_and_reruns_idempotently(home):
-    report = run_demo(home, months=6, as_of=AS_OF)
+def test_demo_fills_months_with_a_late_and_a_corrected_return_and_reruns_idempotently(
+    home, reference
+):
+    report = run_demo(home, months=6, as_of=AS_OF, enterprise_count=40)
     assert "新增就业" in report and "2026-06" in report
+    assert "区发展和改革局（fgj）" in report and "新增首店" in report
     db = home / "indicators.duckdb"
     statuses = dict(
-        query(db, "select period, status from marts.submission_status where period <= '2026-06'")
+        query(
+            db,
+            "select period, status from marts.submission_status "
+            "where return_code = 'jobs' and period <= '2026-06'",
+        )
     )
     assert statuses == {
         "2026-01": "accepted",
@@ -38,8 +46,16 @@ def test_demo_fills_months_with_a_late_and_a_corrected_return_and_reruns_idempot
     }
     before = query(db, "select * from marts.target_progress order by all")
 
-    run_demo(home, months=6, as_of=AS_OF)  # the same bytes again: only duplicates
+    run_demo(home, months=6, as_of=AS_OF, enterprise_count=40)  # same bytes: duplicates only
     assert query(db, "select * from marts.target_progress order by all") == before
+    files = len(all_sample_files(2026, 6, reference, enterprise_count=40))
     assert query(
         db, "select count(*), count(*) filter (where is_duplicate) from raw.deliveries"
-    ) == [(14, 7)]
+    ) == [(2 * files, files)]
+    # Every filer's every return was received for each of the six months.
+    filed = query(
+        db,
+        "select count(*) from marts.submission_status where period <= '2026-06' "
+        "and status in ('accepted', 'corrected', 'late')",
+    )
+    assert filed == [(len(reference.filers) * 6,)]

@@ -136,7 +136,7 @@ def test_a_later_file_for_the_month_supersedes_the_earlier(home, warehouse, fill
     row = query(
         db,
         "select status, version_count, current_version, current_received_at::varchar "
-        "from marts.submission_status where period = '2026-04'",
+        "from marts.submission_status where return_code = 'jobs' and period = '2026-04'",
     )[0]
     assert row == ("corrected", 2, 2, "2026-05-12 16:00:00")
     files = query(db, "select outcome from raw.files order by received_at")
@@ -176,9 +176,11 @@ def test_bad_files_are_archived_answered_and_load_nothing(
     assert len(list((home / "archive" / "deliveries").glob("*.json"))) == 5
     ledger = query(db, "select sum(rows_read), sum(rows_loaded), sum(rows_rejected) from raw.files")
     assert ledger == [(26, 13, 13)]
-    assert query(db, "select status from marts.submission_status where period = '2026-07'") == [
-        ("rejected",)
-    ]
+    assert query(
+        db,
+        "select status from marts.submission_status "
+        "where return_code = 'jobs' and period = '2026-07'",
+    ) == [("rejected",)]
 
     receipt = next((warehouse.outbox_root / "rsj").glob("jobs_2026-07_回执_*.xlsx"))
     rows_in_receipt = _receipt_rows(receipt)

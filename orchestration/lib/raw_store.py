@@ -153,9 +153,7 @@ class RawStore:
         ).fetchone()
         return EarlierVersion(*row) if row else None
 
-    def earlier_month_values(
-        self, dept: str, target_code: str, period: str
-    ) -> dict[str, float]:
+    def earlier_month_values(self, dept: str, target_code: str, period: str) -> dict[str, float]:
         """本月值 of a target in the current indicators files of the same year, before ``period``."""
         rows = self.con.execute(
             """

@@ -44,9 +44,7 @@ def ytd_findings(
         if abs(total - ytd) <= TOLERANCE * max(1.0, abs(ytd)):
             continue
         missing = [
-            f"{m} 月"
-            for m in range(1, month)
-            if f"{parsed.period[:4]}-{m:02d}" not in earlier
+            f"{m} 月" for m in range(1, month) if f"{parsed.period[:4]}-{m:02d}" not in earlier
         ]
         span = f"1–{month} 月" if month > 1 else "1 月"
         if missing:

@@ -25,13 +25,46 @@ _CATEGORIES = {
     "规上工业": (0.04, "制造业"),
 }
 _SERVICE_SECTIONS = (
-    "交通运输、仓储和邮政业", "信息传输、软件和信息技术服务业", "租赁和商务服务业",
-    "科学研究和技术服务业", "文化、体育和娱乐业", "居民服务、修理和其他服务业",
+    "交通运输、仓储和邮政业",
+    "信息传输、软件和信息技术服务业",
+    "租赁和商务服务业",
+    "科学研究和技术服务业",
+    "文化、体育和娱乐业",
+    "居民服务、修理和其他服务业",
 )
-_WORDS = ("汉江", "长江", "江汉", "楚天", "鹏程", "汇通", "博远", "星河", "中诚", "华信", "恒达",
-          "安泰", "新源", "卓越", "九州", "东湖", "融创", "启明", "嘉禾", "鼎盛", "宏图", "金桥")
-_TRADES = {"批发和零售业": "商贸", "住宿和餐饮业": "餐饮管理", "房地产业": "置业", "建筑业": "建设工程",
-           "制造业": "科技制造", "交通运输、仓储和邮政业": "物流", "金融业": "投资"}
+_WORDS = (
+    "汉江",
+    "长江",
+    "江汉",
+    "楚天",
+    "鹏程",
+    "汇通",
+    "博远",
+    "星河",
+    "中诚",
+    "华信",
+    "恒达",
+    "安泰",
+    "新源",
+    "卓越",
+    "九州",
+    "东湖",
+    "融创",
+    "启明",
+    "嘉禾",
+    "鼎盛",
+    "宏图",
+    "金桥",
+)
+_TRADES = {
+    "批发和零售业": "商贸",
+    "住宿和餐饮业": "餐饮管理",
+    "房地产业": "置业",
+    "建筑业": "建设工程",
+    "制造业": "科技制造",
+    "交通运输、仓储和邮政业": "物流",
+    "金融业": "投资",
+}
 RETURNING_MONTHS = (4, 7)  # leaves in April, back in July
 
 
@@ -72,7 +105,9 @@ def _enterprise(rng, streets, entry_month: str, category: str | None = None) -> 
     )
 
 
-def sample_files(year: int, months: int, reference: Reference, size: int = 1930) -> list[SampleFile]:
+def sample_files(
+    year: int, months: int, reference: Reference, size: int = 1930
+) -> list[SampleFile]:
     rng = random.Random(f"{SEED}-enterprises")
     streets = list(reference.streets)
     directory = [
@@ -94,8 +129,11 @@ def sample_files(year: int, months: int, reference: Reference, size: int = 1930)
                 directory.append(_enterprise(rng, streets, period, category))
             if size >= 100 and rng.random() < 0.5:
                 directory.append(
-                    replace(_enterprise(rng, streets, period), industry_section="交通运输、仓储和邮政业",
-                            size_category="规上服务业")
+                    replace(
+                        _enterprise(rng, streets, period),
+                        industry_section="交通运输、仓储和邮政业",
+                        size_category="规上服务业",
+                    )
                 )
             # An existing enterprise is certified high-tech this month.
             flip = rng.randrange(10, len(directory))
@@ -103,7 +141,12 @@ def sample_files(year: int, months: int, reference: Reference, size: int = 1930)
         first_gone, back = RETURNING_MONTHS
         present = [e for e in directory if not (e is leaver and first_gone <= month < back)]
         files.append(
-            sample_file("tjj", "enterprises", period, routine_arrival(year, month),
-                        [e.row() for e in present])
+            sample_file(
+                "tjj",
+                "enterprises",
+                period,
+                routine_arrival(year, month),
+                [e.row() for e in present],
+            )
         )
     return files

@@ -73,9 +73,7 @@ def sample_files(year: int, months: int, reference: Reference) -> list[SampleFil
                 month_value, ytd = series[t.code][m]
                 if (dept, m, t.code) == YTD_SLIP[:3]:
                     ytd += YTD_SLIP[3]
-                rows.append(
-                    {"target_code": t.code, "month_value": month_value, "ytd_value": ytd}
-                )
+                rows.append({"target_code": t.code, "month_value": month_value, "ytd_value": ytd})
             received = routine_arrival(year, m)
             if (dept, m) == WRONG_UNIT and rows:
                 wrong = [dict(rows[0], unit="万元")] + rows[1:]

@@ -9,8 +9,26 @@ from dataclasses import dataclass
 from orchestration.lib.reference import Reference
 from orchestration.lib.samples import SEED, SampleFile, routine_arrival, sample_file
 
-_NAMES = ("汉口", "江汉", "青年路", "解放大道", "武商", "汉正街", "西北湖", "常青", "唐家墩", "北湖",
-          "万松园", "菱角湖", "新华路", "前进", "民意", "花楼", "水塔", "满春")
+_NAMES = (
+    "汉口",
+    "江汉",
+    "青年路",
+    "解放大道",
+    "武商",
+    "汉正街",
+    "西北湖",
+    "常青",
+    "唐家墩",
+    "北湖",
+    "万松园",
+    "菱角湖",
+    "新华路",
+    "前进",
+    "民意",
+    "花楼",
+    "水塔",
+    "满春",
+)
 _KINDS = {
     "政府投资项目": ("学校改扩建", "道路微循环", "社区卫生服务中心", "口袋公园", "排水管网改造"),
     "产业项目": ("数字产业园", "金融总部大楼", "人力资源服务产业园", "航运服务中心", "科创楼宇"),
@@ -117,7 +135,11 @@ def sample_files(year: int, months: int, reference: Reference) -> list[SampleFil
     projects = _projects(year, reference)
     return [
         sample_file(
-            "fgj", "investment", f"{year}-{m:02d}", routine_arrival(year, m), _rows(projects, year, m)
+            "fgj",
+            "investment",
+            f"{year}-{m:02d}",
+            routine_arrival(year, m),
+            _rows(projects, year, m),
         )
         for m in range(1, months + 1)
     ]
