@@ -16,6 +16,8 @@ RULES_FILE = INGEST_TEMPLATES_DIR / "rules.yml"
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+# The steering repository's shared folder sits beside this one: spec and source report.
+SOURCE_REPORT = REPO_ROOT.parent / "shared" / "source" / "jianghan-2026-government-work-report.txt"
 
 HOME_ENV_VAR = "INDICATORS_HOME"
 DEFAULT_HOME = REPO_ROOT / "warehouse"

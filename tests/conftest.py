@@ -14,7 +14,7 @@ from orchestration.lib.reference import Reference, load_reference
 from orchestration.lib.return_spec import Contract, ReturnSpec, load_contract, load_returns
 from orchestration.lib.samples.jobs import jobs_rows
 from orchestration.lib.template_filler import fill_template
-from orchestration.lib.template_writer import write_all_templates
+from orchestration.lib.template_writer import template_filename, write_all_templates
 
 AS_OF = "2026-11-25"
 
@@ -64,6 +64,23 @@ def fill_jobs(templates_dir, jobs_spec, contract, reference) -> Callable[..., Pa
             rows = jobs_rows(int(year), int(month), reference)
         values = {"period": period, "filer": "王芳", "phone": "027-85880000", **header}
         return fill_template(templates_dir / "jobs.xlsx", dest, jobs_spec, contract, values, rows)
+
+    return fill
+
+
+@pytest.fixture
+def fill_return(templates_dir, contract, reference) -> Callable[..., Path]:
+    """Fill any return's real template: ``fill_return(code, dest, period, rows, dept=None)``."""
+    returns = load_returns()
+
+    def fill(
+        code: str, dest: Path, period: object, rows: list[dict], dept: str | None = None, **header
+    ):
+        spec = returns[code]
+        dept = dept or reference.departments_filing(code)[0]
+        template = templates_dir / template_filename(spec, dept, reference)
+        values = {"period": period, "filer": "王芳", "phone": "027-85880000", **header}
+        return fill_template(template, dest, spec, contract, values, rows)
 
     return fill
 

@@ -23,7 +23,7 @@ per_enterprise as (
     select
         credit_code,
         min(period_month) filter (where is_present) as first_present_month,
-        arg_min(movement, period_month) filter (where is_present) as first_movement,
+        arg_min(coalesce(movement, 'none'), period_month) filter (where is_present) as first_movement,
         arg_min(size_category, period_month) filter (where is_present) as first_category,
         min(period_month) filter (where is_present and is_high_tech) as first_high_tech_month
     from presence

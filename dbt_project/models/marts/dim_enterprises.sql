@@ -25,7 +25,7 @@ select
     max(period) filter (where is_present) as last_listed_period,
     bool_or(is_present and period_month = (select period_month from latest_month))
         as is_listed_now,
-    arg_min(movement, period_month) filter (where is_present) = 'entry' as is_new_in_year,
+    arg_min(coalesce(movement, 'none'), period_month) filter (where is_present) = 'entry' as is_new_in_year,
     count(*) filter (where movement = 'exit') as exits_this_year
 from presence
 group by credit_code

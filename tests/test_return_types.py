@@ -1,0 +1,206 @@
+"""Parsing the investment, first-store, enterprise and indicators returns: types and rules."""
+
+import datetime as dt
+
+import pytest
+from openpyxl import load_workbook
+
+from orchestration.lib import uscc
+from orchestration.lib.findings import load_rules
+from orchestration.lib.return_parser import ParseContext, parse_return
+from orchestration.lib.return_spec import load_returns
+
+
+@pytest.fixture
+def ctx(contract, reference):
+    return ParseContext(contract, load_returns(), reference, load_rules(), latest_period="2026-11")
+
+
+def _codes(parsed):
+    return sorted(f.rule_code for f in parsed.findings)
+
+
+def _project(**overrides):
+    row = {
+        "project_code": "JH2026-001",
+        "project_name": "汉口数字产业园项目",
+        "project_category": "产业项目",
+        "total_investment": 12.5,
+        "project_status": "新开工",
+        "start_date": dt.date(2026, 3, 8),
+        "investment_this_month": 3200,
+        "funds_arrived": 0.8,
+        "street": "北湖街道",
+    }
+    return {**row, **overrides}
+
+
+def test_investment_rows_are_typed(tmp_path, fill_return, ctx):
+    rows = [_project(), _project(project_code="JH2026-002", start_date="2026年3月9日")]
+    parsed = parse_return(
+        fill_return("investment", tmp_path / "i.xlsx", "2026-03", rows), "fgj", ctx
+    )
+    assert parsed.findings == []
+    first = parsed.rows[0]
+    assert str(first["total_investment"]) == "12.5" and first["start_date"] == dt.date(2026, 3, 8)
+    assert parsed.rows[1]["start_date"] == dt.date(2026, 3, 9)
+
+
+@pytest.mark.parametrize(
+    "overrides, code, column",
+    [
+        ({"project_category": "民生项目"}, "VALUE_NOT_ALLOWED", "项目类别"),
+        ({"total_investment": 0}, "VALUE_OUT_OF_RANGE", "总投资（亿元）"),
+        ({"funds_arrived": -1}, "VALUE_OUT_OF_RANGE", "本月到资（亿元）"),
+        ({"start_date": "三月初"}, "VALUE_NOT_DATE", "开工日期"),
+        ({"investment_this_month": "三千"}, "VALUE_NOT_NUMBER", "本月完成投资（万元）"),
+    ],
+)
+def test_investment_mistakes(tmp_path, fill_return, ctx, overrides, code, column):
+    path = fill_return("investment", tmp_path / "i.xlsx", "2026-03", [_project(**overrides)])
+    parsed = parse_return(path, "fgj", ctx)
+    assert [(f.rule_code, f.column, f.row) for f in parsed.findings] == [(code, column, 6)]
+    assert not parsed.accepted
+
+
+def test_a_project_code_twice_is_refused(tmp_path, fill_return, ctx):
+    path = fill_return("investment", tmp_path / "i.xlsx", "2026-03", [_project(), _project()])
+    finding = next(f for f in parse_return(path, "fgj", ctx).findings)
+    assert finding.rule_code == "VALUE_DUPLICATED" and finding.cell == "A7"
+
+
+def _store(**overrides):
+    row = {
+        "store_name": "鹿角咖啡（武汉天地店）",
+        "brand": "鹿角咖啡",
+        "store_level": "华中首店",
+        "store_format": "餐饮",
+        "opening_date": dt.date(2026, 4, 18),
+        "venue": "武汉天地",
+        "street": "民族街道",
+        "is_famous_dining_brand": "是",
+        "is_luxury_hotel": "否",
+    }
+    return {**row, **overrides}
+
+
+def test_first_stores_yes_no_and_levels(tmp_path, fill_return, ctx):
+    path = fill_return(
+        "first_stores",
+        tmp_path / "f.xlsx",
+        "2026-04",
+        [_store(), _store(is_famous_dining_brand="Y")],
+    )
+    parsed = parse_return(path, "swj", ctx)
+    assert _codes(parsed) == ["VALUE_NOT_ALLOWED"] and parsed.findings[0].row == 7
+    good = parse_return(
+        fill_return("first_stores", tmp_path / "g.xlsx", "2026-04", [_store()]), "swj", ctx
+    )
+    assert (
+        good.rows[0]["is_famous_dining_brand"] is True and good.rows[0]["is_luxury_hotel"] is False
+    )
+    assert parsed.findings[0].expected == "是、否"
+
+
+def test_a_month_without_first_stores_is_a_valid_empty_return(tmp_path, fill_return, ctx):
+    parsed = parse_return(
+        fill_return("first_stores", tmp_path / "f.xlsx", "2026-04", []), "swj", ctx
+    )
+    assert parsed.accepted and parsed.rows_read == 0 and parsed.findings == []
+
+
+def _enterprise(code="91420103MA4K00001", **overrides):
+    row = {
+        "credit_code": code + uscc.check_character(code),
+        "enterprise_name": "武汉汉江商贸有限公司",
+        "size_category": "限上批发业",
+        "industry_section": "批发和零售业",
+        "entry_month": "2025-06",
+        "street": "花楼街道",
+        "is_high_tech": "否",
+    }
+    return {**row, **overrides}
+
+
+def test_credit_codes_are_checked_under_gb_32100(tmp_path, fill_return, ctx):
+    good = _enterprise()
+    bad_digit = _enterprise("91420103MA4K00002")
+    bad_digit["credit_code"] = bad_digit["credit_code"][:17] + (
+        "0" if bad_digit["credit_code"][17] != "0" else "1"
+    )
+    rows = [good, bad_digit, _enterprise(credit_code="9142010312345")]
+    parsed = parse_return(
+        fill_return("enterprises", tmp_path / "e.xlsx", "2026-04", rows), "tjj", ctx
+    )
+    assert [(f.rule_code, f.row) for f in parsed.findings] == [
+        ("USCC_INVALID", 7),
+        ("USCC_INVALID", 8),
+    ]
+    assert uscc.is_valid("91350100M000100Y43")  # a published example code
+
+
+def test_enterprise_month_and_industry(tmp_path, fill_return, ctx):
+    rows = [
+        _enterprise(entry_month="2025年6月"),
+        _enterprise("91420103MA4K00003", industry_section="批发业", entry_month="去年"),
+    ]
+    parsed = parse_return(
+        fill_return("enterprises", tmp_path / "e.xlsx", "2026-04", rows), "tjj", ctx
+    )
+    assert _codes(parsed) == ["VALUE_NOT_ALLOWED", "VALUE_NOT_MONTH"]
+    assert {f.row for f in parsed.findings} == {7}
+    good = parse_return(
+        fill_return("enterprises", tmp_path / "g.xlsx", "2026-04", rows[:1]), "tjj", ctx
+    )
+    assert good.rows[0]["entry_month"] == "2025-06"
+
+
+def test_indicators_template_lists_the_departments_own_targets(templates_dir, reference):
+    ws = load_workbook(templates_dir / "indicators_swj.xlsx")["综合指标月报"]
+    codes = [ws.cell(row=r, column=1).value for r in range(6, 40) if ws.cell(row=r, column=1).value]
+    expected = [t.code for t in reference.targets_reported_by("swj", "indicators")]
+    assert codes == expected and "TAX_REFUND_SHOPS" in codes
+    assert ws.cell(row=6, column=5).value == reference.targets[codes[0]].unit
+
+
+def test_indicators_rows_left_blank_are_no_figure_this_month(tmp_path, fill_return, ctx):
+    rows = [{"target_code": "TAX_REFUND_SHOPS", "month_value": 2, "ytd_value": 5}]
+    parsed = parse_return(
+        fill_return("indicators", tmp_path / "x.xlsx", "2026-04", rows, dept="swj"), "swj", ctx
+    )
+    assert parsed.findings == [] and [r["target_code"] for r in parsed.rows] == ["TAX_REFUND_SHOPS"]
+
+
+@pytest.mark.parametrize(
+    "row, code",
+    [
+        (
+            {"target_code": "TAX_REFUND_SHOPS", "month_value": 2, "ytd_value": 5, "unit": "个"},
+            "UNIT_MISMATCH",
+        ),
+        (
+            {"target_code": "NO_SUCH_TARGET", "month_value": 1, "ytd_value": 1, "unit": "家"},
+            "TARGET_UNKNOWN",
+        ),
+        (
+            {"target_code": "FIRST_STORES", "month_value": 1, "ytd_value": 1, "unit": "家"},
+            "TARGET_NOT_IN_RETURN",
+        ),
+    ],
+)
+def test_indicator_rows_must_be_register_targets_of_this_return_in_its_unit(
+    tmp_path, fill_return, ctx, row, code
+):
+    parsed = parse_return(
+        fill_return("indicators", tmp_path / "x.xlsx", "2026-04", [row], dept="swj"), "swj", ctx
+    )
+    assert code in _codes(parsed) and not parsed.accepted
+
+
+def test_another_departments_target_loads_with_a_query(tmp_path, fill_return, ctx):
+    row = {"target_code": "TECH_SME", "month_value": 50, "ytd_value": 200, "unit": "家"}
+    parsed = parse_return(
+        fill_return("indicators", tmp_path / "x.xlsx", "2026-04", [row], dept="swj"), "swj", ctx
+    )
+    assert _codes(parsed) == ["TARGET_OTHER_DEPARTMENT"] and parsed.accepted
+    assert "区科学技术和经济信息化局" in parsed.findings[0].message
