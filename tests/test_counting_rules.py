@@ -304,3 +304,39 @@ def test_wide_marts_carry_the_cell_each_row_came_from(built):
     )[0]
     ws = load_workbook(Path(built.root) / "archive" / row[2])[row[1]]
     assert ws.cell(row=row[0], column=1).value == E[4]
+
+
+def test_first_store_breakdown_by_level_format_and_street(built):
+    rows = query(
+        built.published_db,
+        "select period, store_level, store_format, stores_opened, stores_counted "
+        "from marts.first_store_breakdown where period = '2026-02' order by all",
+    )
+    assert rows == [
+        ("2026-02", "华中首店", "酒店", 1, 1),
+        ("2026-02", "武汉首店", "餐饮", 1, 0),
+        ("2026-02", "湖北首店", "餐饮", 1, 1),
+    ]
+
+
+def test_column_descriptions_reach_duckdb_as_comments(built):
+    comments = dict(
+        query(
+            built.published_db,
+            "select column_name, comment from duckdb_columns() "
+            "where schema_name = 'marts' and table_name = 'fct_investment_projects_monthly'",
+        )
+    )
+    assert comments["total_investment_100m_yuan"] == "总投资（亿元）"
+    assert comments["funds_arrived_100m_yuan"] == "本月到资（亿元）"
+    undocumented = query(
+        built.published_db,
+        "select table_name || '.' || column_name from duckdb_columns() "
+        "where schema_name = 'marts' and comment is null",
+    )
+    assert undocumented == []
+    tables = query(
+        built.published_db,
+        "select table_name from duckdb_tables() where schema_name = 'marts' and comment is null",
+    )
+    assert tables == []
