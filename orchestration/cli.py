@@ -31,6 +31,23 @@ def cmd_templates(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_expectations(args: argparse.Namespace) -> int:
+    """Regenerate the Great Expectations suites in expectations/ from the return definitions.
+
+    Example: indicators expectations
+    """
+    from orchestration.lib.expectations.suite_files import write_suites
+    from orchestration.lib.findings import load_rules
+    from orchestration.lib.reference import load_reference
+    from orchestration.lib.return_spec import load_returns
+
+    for path in write_suites(
+        paths.EXPECTATIONS_DIR, load_returns(), load_reference(), load_rules()
+    ):
+        print(path)
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Take every file waiting in intake/, load it, build and test the models, publish.
 
@@ -130,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("templates", cmd_templates, cmd_templates.__doc__)
     p.add_argument("--out", required=True, help="folder to write the templates into")
+    add("expectations", cmd_expectations, cmd_expectations.__doc__)
     p = add("run", cmd_run, cmd_run.__doc__)
     p.add_argument("--as-of", help="date the submission status is computed as of (YYYY-MM-DD)")
     p.add_argument("--received-at", help="backfill: record the files as received at this ISO time")

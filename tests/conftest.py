@@ -41,6 +41,18 @@ def templates_dir(tmp_path_factory, contract, reference) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def validator(tmp_path_factory, reference):
+    """The expectation suites as committed, in a throwaway GX context (imported once)."""
+    from orchestration.lib.expectations.suite_files import load_suites
+    from orchestration.lib.expectations.validator import ReturnValidator
+    from orchestration.lib.findings import load_rules
+
+    return ReturnValidator(
+        load_suites(paths.EXPECTATIONS_DIR), reference, load_rules(), tmp_path_factory.mktemp("gx")
+    )
+
+
 @pytest.fixture
 def home(tmp_path, monkeypatch) -> Path:
     home = tmp_path / "home"

@@ -6,13 +6,20 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from orchestration.lib.findings import load_rules
-from orchestration.lib.return_parser import ParseContext, parse_return
+from orchestration.lib.return_check import check_return
+from orchestration.lib.return_parser import ParseContext
 from orchestration.lib.return_spec import load_returns
 
 
 @pytest.fixture
 def ctx(contract, reference):
     return ParseContext(contract, load_returns(), reference, load_rules(), latest_period="2026-11")
+
+
+@pytest.fixture
+def check(ctx, validator):
+    """Read and validate a file as the pipeline does (parser, then expectation suite)."""
+    return lambda path, dept, _ctx=None: check_return(path, dept, _ctx or ctx, validator)
 
 
 def _rows(reference, **overrides_by_index):
@@ -38,9 +45,9 @@ def _only(findings, code):
     return matching[0]
 
 
-def test_a_clean_return_loads_every_street_row(tmp_path, fill_jobs, ctx, reference):
+def test_a_clean_return_loads_every_street_row(tmp_path, fill_jobs, ctx, check, reference):
     path = fill_jobs(tmp_path / "jobs.xlsx", "2026-03", _rows(reference))
-    parsed = parse_return(path, "rsj", ctx)
+    parsed = check(path, "rsj")
     assert parsed.findings == []
     assert parsed.accepted
     assert (parsed.return_code, parsed.template_version, parsed.period) == ("jobs", "1", "2026-03")
@@ -62,24 +69,28 @@ def test_a_clean_return_loads_every_street_row(tmp_path, fill_jobs, ctx, referen
     [("１２３", 123), ("1,234", 1234), (" 56 ", 56), ("７，８９０", 7890), (12.0, 12)],
 )
 def test_human_number_habits_are_read_as_meant(
-    tmp_path, fill_jobs, ctx, reference, typed, expected
+    tmp_path, fill_jobs, ctx, check, reference, typed, expected
 ):
-    path = fill_jobs(tmp_path / "jobs.xlsx", "2026-03", _rows(reference, r2={"new_jobs": typed}))
-    parsed = parse_return(path, "rsj", ctx)
+    path = fill_jobs(
+        tmp_path / "jobs.xlsx", "2026-03", _rows(reference, r2={"new_jobs": typed, "graduates": 0})
+    )
+    parsed = check(path, "rsj")
     assert parsed.accepted, parsed.findings
     assert parsed.rows[2]["new_jobs"] == expected
 
 
 @pytest.mark.parametrize("typed", ["2026年3月", "2026.3", "2026/03", "2026-3", "２０２６年３月"])
-def test_period_written_the_chinese_way_is_understood(tmp_path, fill_jobs, ctx, reference, typed):
-    parsed = parse_return(fill_jobs(tmp_path / "j.xlsx", typed, _rows(reference)), "rsj", ctx)
+def test_period_written_the_chinese_way_is_understood(
+    tmp_path, fill_jobs, ctx, check, reference, typed
+):
+    parsed = check(fill_jobs(tmp_path / "j.xlsx", typed, _rows(reference)), "rsj", ctx)
     assert parsed.period == "2026-03", parsed.findings
 
 
-def test_period_as_an_excel_date_is_understood(tmp_path, fill_jobs, ctx, reference):
+def test_period_as_an_excel_date_is_understood(tmp_path, fill_jobs, ctx, check, reference):
     import datetime as dt
 
-    parsed = parse_return(
+    parsed = check(
         fill_jobs(tmp_path / "j.xlsx", dt.datetime(2026, 4, 1), _rows(reference)), "rsj", ctx
     )
     assert parsed.period == "2026-04"
@@ -95,10 +106,10 @@ def test_period_as_an_excel_date_is_understood(tmp_path, fill_jobs, ctx, referen
     ],
 )
 def test_a_bad_figure_names_its_cell(
-    tmp_path, fill_jobs, ctx, reference, value, code, expected_text
+    tmp_path, fill_jobs, ctx, check, reference, value, code, expected_text
 ):
     rows = _rows(reference, r4={"training_sessions": value})
-    parsed = parse_return(fill_jobs(tmp_path / "j.xlsx", "2026-05", rows), "rsj", ctx)
+    parsed = check(fill_jobs(tmp_path / "j.xlsx", "2026-05", rows), "rsj")
     finding = _only(parsed.findings, code)
     assert (finding.sheet, finding.row, finding.column, finding.cell) == (
         "就业情况月报",
@@ -108,11 +119,11 @@ def test_a_bad_figure_names_its_cell(
     )
     assert expected_text in finding.message
     assert finding.rule_class == "强制性"
-    assert not parsed.accepted and parsed.rows == []
+    assert not parsed.accepted and parsed.rows_to_load == []
     assert parsed.rows_read == len(reference.streets)
 
 
-def test_unknown_street_lists_the_allowed_ones(tmp_path, fill_jobs, ctx, reference):
+def test_unknown_street_lists_the_allowed_ones(tmp_path, fill_jobs, ctx, check, reference):
     rows = _rows(reference)
     rows.append(
         {
@@ -124,28 +135,27 @@ def test_unknown_street_lists_the_allowed_ones(tmp_path, fill_jobs, ctx, referen
             "social_insurance_expansions": 0,
         }
     )
-    parsed = parse_return(fill_jobs(tmp_path / "j.xlsx", "2026-05", rows), "rsj", ctx)
+    parsed = check(fill_jobs(tmp_path / "j.xlsx", "2026-05", rows), "rsj")
     finding = _only(parsed.findings, "STREET_UNKNOWN")
     assert finding.value == "光谷街道" and finding.cell == "A19"
     assert "民族街道" in finding.expected
 
 
-def test_a_street_twice_is_refused(tmp_path, fill_jobs, ctx, reference, jobs_spec):
+def test_a_street_twice_is_refused(tmp_path, fill_jobs, ctx, check, reference, jobs_spec):
     path = fill_jobs(tmp_path / "j.xlsx", "2026-05", _rows(reference))
     wb = load_workbook(path)
     ws = wb[jobs_spec.sheet]
     for col in range(1, 7):  # the department copies the first street's row below the table
         ws.cell(row=19, column=col, value=ws.cell(row=6, column=col).value)
     wb.save(path)
-    parsed = parse_return(path, "rsj", ctx)
-    finding = _only(parsed.findings, "VALUE_DUPLICATED")
-    assert finding.row == 19 and "第 6 行" in finding.message
+    parsed = check(path, "rsj")
+    duplicated = [f for f in parsed.findings if f.rule_code == "VALUE_DUPLICATED"]
+    assert [(f.cell, f.value) for f in duplicated] == [("A6", "民族街道"), ("A19", "民族街道")]
+    assert "第 19 行" in duplicated[0].message and "第 6 行" in duplicated[1].message
 
 
-def test_missing_period_and_filer(tmp_path, fill_jobs, ctx, reference):
-    parsed = parse_return(
-        fill_jobs(tmp_path / "j.xlsx", None, _rows(reference), filer=None), "rsj", ctx
-    )
+def test_missing_period_and_filer(tmp_path, fill_jobs, ctx, check, reference):
+    parsed = check(fill_jobs(tmp_path / "j.xlsx", None, _rows(reference), filer=None), "rsj", ctx)
     period = _only(parsed.findings, "HEADER_VALUE_MISSING")
     assert period.column == "报告期" and period.cell == "E2" and period.blocking
     filer = _only(parsed.findings, "HEADER_VALUE_MISSING_SOFT")
@@ -154,40 +164,44 @@ def test_missing_period_and_filer(tmp_path, fill_jobs, ctx, reference):
 
 @pytest.mark.parametrize("period", ["2025-12", "2026-12", "2026-13"])
 def test_period_outside_the_year_or_in_the_future_is_refused(
-    tmp_path, fill_jobs, ctx, reference, period
+    tmp_path, fill_jobs, ctx, check, reference, period
 ):
-    parsed = parse_return(fill_jobs(tmp_path / "j.xlsx", period, _rows(reference)), "rsj", ctx)
+    parsed = check(fill_jobs(tmp_path / "j.xlsx", period, _rows(reference)), "rsj", ctx)
     assert {f.rule_code for f in parsed.findings} & {"PERIOD_OUT_OF_RANGE", "PERIOD_INVALID"}
     assert not parsed.accepted
 
 
-def test_another_departments_name_in_the_header_is_refused(tmp_path, fill_jobs, ctx, reference):
+def test_another_departments_name_in_the_header_is_refused(
+    tmp_path, fill_jobs, ctx, check, reference
+):
     path = fill_jobs(tmp_path / "j.xlsx", "2026-05", _rows(reference), reporting_unit="区商务局")
-    finding = _only(parse_return(path, "rsj", ctx).findings, "REPORTING_UNIT_MISMATCH")
+    finding = _only(check(path, "rsj").findings, "REPORTING_UNIT_MISMATCH")
     assert finding.value == "区商务局" and finding.expected == "区人力资源和社会保障局"
 
 
-def test_a_file_in_another_departments_folder_is_refused(tmp_path, fill_jobs, ctx, reference):
-    parsed = parse_return(fill_jobs(tmp_path / "j.xlsx", "2026-05"), "swj", ctx)
+def test_a_file_in_another_departments_folder_is_refused(
+    tmp_path, fill_jobs, ctx, check, reference
+):
+    parsed = check(fill_jobs(tmp_path / "j.xlsx", "2026-05"), "swj")
     finding = _only(parsed.findings, "WRONG_DEPARTMENT")
     assert "区人力资源和社会保障局" in finding.message and "区商务局" in finding.message
-    assert parsed.rows == [] and parsed.rows_read == 0
+    assert parsed.rows_to_load == [] and parsed.rows_read == 0
 
 
-def test_a_renamed_column_label_is_reported(tmp_path, fill_jobs, ctx, reference, jobs_spec):
+def test_a_renamed_column_label_is_reported(tmp_path, fill_jobs, ctx, check, reference, jobs_spec):
     path = fill_jobs(tmp_path / "j.xlsx", "2026-05", _rows(reference))
     wb = load_workbook(path)
     wb[jobs_spec.sheet]["D5"] = "招聘会场次"
     wb.save(path)
-    finding = _only(parse_return(path, "rsj", ctx).findings, "COLUMN_MISSING")
+    finding = _only(check(path, "rsj").findings, "COLUMN_MISSING")
     assert finding.expected == "招聘活动场次"
 
 
-def test_a_workbook_that_is_not_our_template(tmp_path, ctx):
+def test_a_workbook_that_is_not_our_template(tmp_path, ctx, check):
     wb = Workbook()
     wb.active["A1"] = "街道"
     wb.save(tmp_path / "mine.xlsx")
-    parsed = parse_return(tmp_path / "mine.xlsx", "rsj", ctx)
+    parsed = check(tmp_path / "mine.xlsx", "rsj")
     assert [f.rule_code for f in parsed.findings] == ["NOT_A_TEMPLATE"]
 
 
@@ -200,9 +214,9 @@ def test_a_workbook_that_is_not_our_template(tmp_path, ctx):
         b"PK\x03\x04broken",
     ],
 )
-def test_files_that_are_not_workbooks(tmp_path, ctx, content):
+def test_files_that_are_not_workbooks(tmp_path, ctx, check, content):
     path = Path(tmp_path / "jobs.xlsx")
     path.write_bytes(content)
-    parsed = parse_return(path, "rsj", ctx)
+    parsed = check(path, "rsj")
     finding = _only(parsed.findings, "FILE_UNREADABLE")
     assert "无法作为 Excel 工作簿打开" in finding.message

@@ -7,13 +7,20 @@ from openpyxl import load_workbook
 
 from orchestration.lib import uscc
 from orchestration.lib.findings import load_rules
-from orchestration.lib.return_parser import ParseContext, parse_return
+from orchestration.lib.return_check import check_return
+from orchestration.lib.return_parser import ParseContext
 from orchestration.lib.return_spec import load_returns
 
 
 @pytest.fixture
 def ctx(contract, reference):
     return ParseContext(contract, load_returns(), reference, load_rules(), latest_period="2026-11")
+
+
+@pytest.fixture
+def check(ctx, validator):
+    """Read and validate a file as the pipeline does (parser, then expectation suite)."""
+    return lambda path, dept, _ctx=None: check_return(path, dept, _ctx or ctx, validator)
 
 
 def _codes(parsed):
@@ -35,12 +42,14 @@ def _project(**overrides):
     return {**row, **overrides}
 
 
-def test_investment_rows_are_typed(tmp_path, fill_return, ctx):
+def test_investment_rows_are_typed(tmp_path, fill_return, ctx, check):
     rows = [_project(), _project(project_code="JH2026-002", start_date="2026年3月9日")]
-    parsed = parse_return(
-        fill_return("investment", tmp_path / "i.xlsx", "2026-03", rows), "fgj", ctx
-    )
-    assert parsed.findings == []
+    parsed = check(fill_return("investment", tmp_path / "i.xlsx", "2026-03", rows), "fgj", ctx)
+    # A date typed as text is read as meant, with a note in the receipt.
+    assert [(f.rule_code, f.rule_class, f.cell, f.expected) for f in parsed.findings] == [
+        ("NORMALIZED_VALUE", "提示", "F7", "2026-03-09")
+    ]
+    assert parsed.accepted
     first = parsed.rows[0]
     assert str(first["total_investment"]) == "12.5" and first["start_date"] == dt.date(2026, 3, 8)
     assert parsed.rows[1]["start_date"] == dt.date(2026, 3, 9)
@@ -56,17 +65,20 @@ def test_investment_rows_are_typed(tmp_path, fill_return, ctx):
         ({"investment_this_month": "三千"}, "VALUE_NOT_NUMBER", "本月完成投资（万元）"),
     ],
 )
-def test_investment_mistakes(tmp_path, fill_return, ctx, overrides, code, column):
+def test_investment_mistakes(tmp_path, fill_return, ctx, check, overrides, code, column):
     path = fill_return("investment", tmp_path / "i.xlsx", "2026-03", [_project(**overrides)])
-    parsed = parse_return(path, "fgj", ctx)
+    parsed = check(path, "fgj")
     assert [(f.rule_code, f.column, f.row) for f in parsed.findings] == [(code, column, 6)]
     assert not parsed.accepted
 
 
-def test_a_project_code_twice_is_refused(tmp_path, fill_return, ctx):
+def test_a_project_code_twice_is_refused(tmp_path, fill_return, ctx, check):
     path = fill_return("investment", tmp_path / "i.xlsx", "2026-03", [_project(), _project()])
-    finding = next(f for f in parse_return(path, "fgj", ctx).findings)
-    assert finding.rule_code == "VALUE_DUPLICATED" and finding.cell == "A7"
+    findings = check(path, "fgj").findings
+    assert [(f.rule_code, f.cell) for f in findings] == [
+        ("VALUE_DUPLICATED", "A6"),
+        ("VALUE_DUPLICATED", "A7"),
+    ]
 
 
 def _store(**overrides):
@@ -84,16 +96,16 @@ def _store(**overrides):
     return {**row, **overrides}
 
 
-def test_first_stores_yes_no_and_levels(tmp_path, fill_return, ctx):
+def test_first_stores_yes_no_and_levels(tmp_path, fill_return, ctx, check):
     path = fill_return(
         "first_stores",
         tmp_path / "f.xlsx",
         "2026-04",
         [_store(), _store(is_famous_dining_brand="Y")],
     )
-    parsed = parse_return(path, "swj", ctx)
+    parsed = check(path, "swj")
     assert _codes(parsed) == ["VALUE_NOT_ALLOWED"] and parsed.findings[0].row == 7
-    good = parse_return(
+    good = check(
         fill_return("first_stores", tmp_path / "g.xlsx", "2026-04", [_store()]), "swj", ctx
     )
     assert (
@@ -102,10 +114,8 @@ def test_first_stores_yes_no_and_levels(tmp_path, fill_return, ctx):
     assert parsed.findings[0].expected == "是、否"
 
 
-def test_a_month_without_first_stores_is_a_valid_empty_return(tmp_path, fill_return, ctx):
-    parsed = parse_return(
-        fill_return("first_stores", tmp_path / "f.xlsx", "2026-04", []), "swj", ctx
-    )
+def test_a_month_without_first_stores_is_a_valid_empty_return(tmp_path, fill_return, ctx, check):
+    parsed = check(fill_return("first_stores", tmp_path / "f.xlsx", "2026-04", []), "swj", ctx)
     assert parsed.accepted and parsed.rows_read == 0 and parsed.findings == []
 
 
@@ -122,16 +132,14 @@ def _enterprise(code="91420103MA4K00001", **overrides):
     return {**row, **overrides}
 
 
-def test_credit_codes_are_checked_under_gb_32100(tmp_path, fill_return, ctx):
+def test_credit_codes_are_checked_under_gb_32100(tmp_path, fill_return, ctx, check):
     good = _enterprise()
     bad_digit = _enterprise("91420103MA4K00002")
     bad_digit["credit_code"] = bad_digit["credit_code"][:17] + (
         "0" if bad_digit["credit_code"][17] != "0" else "1"
     )
     rows = [good, bad_digit, _enterprise(credit_code="9142010312345")]
-    parsed = parse_return(
-        fill_return("enterprises", tmp_path / "e.xlsx", "2026-04", rows), "tjj", ctx
-    )
+    parsed = check(fill_return("enterprises", tmp_path / "e.xlsx", "2026-04", rows), "tjj", ctx)
     assert [(f.rule_code, f.row) for f in parsed.findings] == [
         ("USCC_INVALID", 7),
         ("USCC_INVALID", 8),
@@ -139,19 +147,19 @@ def test_credit_codes_are_checked_under_gb_32100(tmp_path, fill_return, ctx):
     assert uscc.is_valid("91350100M000100Y43")  # a published example code
 
 
-def test_enterprise_month_and_industry(tmp_path, fill_return, ctx):
+def test_enterprise_month_and_industry(tmp_path, fill_return, ctx, check):
     rows = [
         _enterprise(entry_month="2025年6月"),
         _enterprise("91420103MA4K00003", industry_section="批发业", entry_month="去年"),
     ]
-    parsed = parse_return(
-        fill_return("enterprises", tmp_path / "e.xlsx", "2026-04", rows), "tjj", ctx
-    )
-    assert _codes(parsed) == ["VALUE_NOT_ALLOWED", "VALUE_NOT_MONTH"]
-    assert {f.row for f in parsed.findings} == {7}
-    good = parse_return(
-        fill_return("enterprises", tmp_path / "g.xlsx", "2026-04", rows[:1]), "tjj", ctx
-    )
+    parsed = check(fill_return("enterprises", tmp_path / "e.xlsx", "2026-04", rows), "tjj", ctx)
+    # Row 6's "2025年6月" is read as meant (a note); row 7 is wrong twice.
+    assert [(f.rule_code, f.row) for f in parsed.findings] == [
+        ("NORMALIZED_VALUE", 6),
+        ("VALUE_NOT_MONTH", 7),
+        ("VALUE_NOT_ALLOWED", 7),
+    ]
+    good = check(fill_return("enterprises", tmp_path / "g.xlsx", "2026-04", rows[:1]), "tjj", ctx)
     assert good.rows[0]["entry_month"] == "2025-06"
 
 
@@ -163,9 +171,9 @@ def test_indicators_template_lists_the_departments_own_targets(templates_dir, re
     assert ws.cell(row=6, column=5).value == reference.targets[codes[0]].unit
 
 
-def test_indicators_rows_left_blank_are_no_figure_this_month(tmp_path, fill_return, ctx):
+def test_indicators_rows_left_blank_are_no_figure_this_month(tmp_path, fill_return, ctx, check):
     rows = [{"target_code": "TAX_REFUND_SHOPS", "month_value": 2, "ytd_value": 5}]
-    parsed = parse_return(
+    parsed = check(
         fill_return("indicators", tmp_path / "x.xlsx", "2026-04", rows, dept="swj"), "swj", ctx
     )
     assert parsed.findings == [] and [r["target_code"] for r in parsed.rows] == ["TAX_REFUND_SHOPS"]
@@ -189,18 +197,18 @@ def test_indicators_rows_left_blank_are_no_figure_this_month(tmp_path, fill_retu
     ],
 )
 def test_indicator_rows_must_be_register_targets_of_this_return_in_its_unit(
-    tmp_path, fill_return, ctx, row, code
+    tmp_path, fill_return, ctx, check, row, code
 ):
-    parsed = parse_return(
+    parsed = check(
         fill_return("indicators", tmp_path / "x.xlsx", "2026-04", [row], dept="swj"), "swj", ctx
     )
     assert code in _codes(parsed) and not parsed.accepted
 
 
-def test_another_departments_target_loads_with_a_query(tmp_path, fill_return, ctx):
+def test_another_departments_target_loads_with_a_query(tmp_path, fill_return, ctx, check):
     row = {"target_code": "TECH_SME", "month_value": 50, "ytd_value": 200, "unit": "家"}
-    parsed = parse_return(
+    parsed = check(
         fill_return("indicators", tmp_path / "x.xlsx", "2026-04", [row], dept="swj"), "swj", ctx
     )
     assert _codes(parsed) == ["TARGET_OTHER_DEPARTMENT"] and parsed.accepted
-    assert "区科学技术和经济信息化局" in parsed.findings[0].message
+    assert "TECH_SME" in parsed.findings[0].message and parsed.findings[0].cell == "A20"

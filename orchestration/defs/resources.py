@@ -13,6 +13,8 @@ import duckdb
 
 from orchestration import paths
 from orchestration.lib.archive import Archive
+from orchestration.lib.expectations.suite_files import load_suites
+from orchestration.lib.expectations.validator import ReturnValidator
 from orchestration.lib.findings import load_rules
 from orchestration.lib.ingest import IngestContext
 from orchestration.lib.raw_store import LOCAL_TZ
@@ -73,6 +75,16 @@ class WarehouseResource(dg.ConfigurableResource):
             returns=load_returns(),
             reference=load_reference(),
             rules=load_rules(),
+        )
+
+    @property
+    def gx_root(self) -> Path:
+        return self.root / "gx"
+
+    def make_validator(self) -> ReturnValidator:
+        """The expectation suites under version control, run in a GX context under the home."""
+        return ReturnValidator(
+            load_suites(paths.EXPECTATIONS_DIR), load_reference(), load_rules(), self.gx_root
         )
 
     def now(self) -> dt.datetime:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from orchestration.lib import uscc
 from orchestration.lib.cell_values import clean_text, parse_date, parse_number, parse_period
 from orchestration.lib.reference import Reference
 from orchestration.lib.return_spec import ColumnSpec
@@ -20,32 +19,23 @@ class CellProblem:
 
 
 def read_cell(column: ColumnSpec, raw: object, reference: Reference) -> object | CellProblem:
-    """The typed value of ``raw`` for ``column`` (None when blank and optional)."""
+    """The typed value of ``raw`` for ``column`` (None when blank), or why it cannot be read.
+
+    Reading only: whether a value is allowed (in a list, in range, unique, required) is
+    for the return's expectation suite, which sees the typed values of the whole file.
+    """
     text = clean_text(raw)
     if text == "":
-        return CellProblem("VALUE_REQUIRED") if column.required else None
-    reader = _READERS[column.type]
-    return reader(column, raw, text, reference)
+        return None
+    return _READERS[column.type](column, raw, text, reference)
 
 
 def _text(column, raw, text, reference):
     return text
 
 
-def _listed(values, text: str, code: str):
-    return text if text in values else CellProblem(code, "、".join(values))
-
-
-def _enum(column, raw, text, reference):
-    return _listed(column.values, text, "VALUE_NOT_ALLOWED")
-
-
-def _street(column, raw, text, reference):
-    return _listed(list(reference.streets), text, "STREET_UNKNOWN")
-
-
-def _industry(column, raw, text, reference):
-    return _listed(reference.industries, text, "VALUE_NOT_ALLOWED")
+def _code(column, raw, text, reference):
+    return text.upper()
 
 
 def _yesno(column, raw, text, reference):
@@ -55,9 +45,7 @@ def _yesno(column, raw, text, reference):
 def _count(column, raw, text, reference):
     number = parse_number(raw)
     if number is None or not number.is_integer():
-        return CellProblem("VALUE_NOT_INTEGER", "不小于 0 的整数")
-    if number < 0:
-        return CellProblem("VALUE_NEGATIVE", "不小于 0 的整数")
+        return CellProblem("VALUE_NOT_INTEGER", "整数")
     return int(number)
 
 
@@ -65,19 +53,6 @@ def _decimal(raw) -> Decimal | None:
     number = parse_number(raw)
     # Through str: 0.1 typed in Excel must load as 0.1, not 0.1000000000000000055.
     return None if number is None else Decimal(str(number))
-
-
-def _amount(column, raw, text, reference):
-    number = _decimal(raw)
-    if number is None:
-        return CellProblem("VALUE_NOT_NUMBER", "数字")
-    low = column.min
-    if low is not None:
-        too_small = number <= low if column.min_exclusive else number < low
-        if too_small:
-            expected = f"{'大于' if column.min_exclusive else '不小于'} {low:g} 的数"
-            return CellProblem("VALUE_OUT_OF_RANGE", expected)
-    return number
 
 
 def _number(column, raw, text, reference):
@@ -95,27 +70,27 @@ def _month(column, raw, text, reference):
     return month if month is not None else CellProblem("VALUE_NOT_MONTH", "年月，如 2025-06")
 
 
-def _uscc(column, raw, text, reference):
-    code = text.upper()
-    return code if uscc.is_valid(code) else CellProblem("USCC_INVALID", "18 位代码，校验码正确")
-
-
-def _target_code(column, raw, text, reference):
-    return text if text in reference.targets else CellProblem("TARGET_UNKNOWN")
-
-
 _READERS = {
     "text": _text,
-    "enum": _enum,
-    "street": _street,
-    "industry": _industry,
+    "enum": _text,
+    "street": _text,
+    "industry": _text,
+    "unit": _text,
+    "uscc": _code,
+    "target_code": _code,
     "yesno": _yesno,
     "count": _count,
-    "amount": _amount,
+    "amount": _number,
     "number": _number,
     "date": _date,
     "month": _month,
-    "uscc": _uscc,
-    "target_code": _target_code,
-    "unit": _text,  # checked against the row's target in the parser
 }
+
+
+def canonical(value: object) -> str:
+    """How a typed value is written back in a receipt's note."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)

@@ -14,8 +14,11 @@ import yaml
 
 from orchestration import paths
 
-# A 强制性 finding returns the file to the department; a 核实性 one loads it with a note.
+# A 强制性 finding returns the file to the department; a 核实性 one loads it, to be
+# verified; a 提示 is a note (a value read the way the department meant it).
 BLOCKING_CLASS = "强制性"
+WARNING_CLASS = "核实性"
+NOTICE_CLASS = "提示"
 
 
 @dataclass(frozen=True)

@@ -7,17 +7,21 @@ archiving picks up where it stopped, and a rebuild replays the whole archive.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration.lib.archive import Archive, Delivery
-from orchestration.lib.findings import RuleCatalogue
+from orchestration.lib.expectations.validator import ReturnValidator
+from orchestration.lib.findings import WARNING_CLASS, Finding, RuleCatalogue
+from orchestration.lib.history_checks import history_findings
 from orchestration.lib.raw_store import RawStore, local_naive
 from orchestration.lib.receipt_writer import Receipt, receipt_name, write_receipt
 from orchestration.lib.reference import Reference
-from orchestration.lib.return_parser import ParseContext, ParsedReturn, parse_return
+from orchestration.lib.return_check import check_return
+from orchestration.lib.return_parser import ParseContext, ParsedReturn
 from orchestration.lib.return_spec import Contract, ReturnSpec
-from orchestration.lib.ytd_check import ytd_findings
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,23 @@ class IngestContext:
 def _outcome(parsed: ParsedReturn) -> str:
     if not parsed.accepted:
         return "rejected"
-    return "accepted_with_warnings" if parsed.findings else "accepted"
+    if any(f.rule_class == WARNING_CLASS for f in parsed.findings):
+        return "accepted_with_warnings"
+    return "accepted"
+
+
+_PERIOD_IN_NAME = re.compile(r"(20\d{2})\s*[-_.年]?\s*(\d{1,2})(?!\d)")
+
+
+def _filename_findings(delivery: Delivery, parsed: ParsedReturn, rules) -> list[Finding]:
+    """The period in the workbook wins over the file name; a disagreement gets a note."""
+    m = _PERIOD_IN_NAME.search(Path(delivery.original_name).stem)
+    if m is None or parsed.period is None or not 1 <= int(m.group(2)) <= 12:
+        return []
+    named = f"{m.group(1)}-{int(m.group(2)):02d}"
+    if named == parsed.period:
+        return []
+    return [rules.finding("FILENAME_PERIOD_MISMATCH", value=named, expected=parsed.period)]
 
 
 def _stamp(moment: dt.datetime) -> str:
@@ -53,19 +73,35 @@ def _stamp(moment: dt.datetime) -> str:
 
 
 def ingest_pending(
-    archive: Archive, store: RawStore, outbox_root: Path, ctx: IngestContext
+    archive: Archive,
+    store: RawStore,
+    outbox_root: Path,
+    ctx: IngestContext,
+    validator_factory: Callable[[], ReturnValidator],
 ) -> list[FileResult]:
+    """Process every journalled delivery not yet recorded, in the order received.
+
+    The validator (Great Expectations, seconds to import) is made only if a file comes.
+    """
     done = store.recorded_delivery_ids()
     results = []
+    validator = None
     for delivery in archive.deliveries():
         if delivery.delivery_id in done:
             continue
-        results.append(_ingest_one(delivery, archive, store, outbox_root, ctx))
+        if validator is None:
+            validator = validator_factory()
+        results.append(_ingest_one(delivery, archive, store, outbox_root, ctx, validator))
     return results
 
 
 def _ingest_one(
-    delivery: Delivery, archive: Archive, store: RawStore, outbox_root: Path, ctx: IngestContext
+    delivery: Delivery,
+    archive: Archive,
+    store: RawStore,
+    outbox_root: Path,
+    ctx: IngestContext,
+    validator: ReturnValidator,
 ) -> FileResult:
     outbox = outbox_root / delivery.intake_department
     dept_name = ctx.reference.departments.get(
@@ -117,9 +153,12 @@ def _ingest_one(
         rules=ctx.rules,
         latest_period=f"{received.year:04d}-{received.month:02d}",
     )
-    parsed = parse_return(archive.blob_path(delivery), delivery.intake_department, parse_ctx)
+    parsed = check_return(
+        archive.blob_path(delivery), delivery.intake_department, parse_ctx, validator
+    )
     spec = ctx.returns.get(parsed.return_code or "")
-    parsed.findings += ytd_findings(parsed, spec, store, ctx.reference, ctx.rules)
+    parsed.findings += history_findings(parsed, spec, store, ctx.reference, ctx.rules)
+    parsed.findings += _filename_findings(delivery, parsed, ctx.rules)
     outcome = _outcome(parsed)
     note = None
     if outcome != "rejected":
@@ -142,7 +181,7 @@ def _ingest_one(
             sha256=delivery.sha256,
             outcome=outcome,
             rows_read=parsed.rows_read,
-            rows_loaded=len(parsed.rows),
+            rows_loaded=len(parsed.rows_to_load),
             note=note,
             findings=parsed.findings,
         ),
@@ -158,6 +197,6 @@ def _ingest_one(
         parsed.period,
         outcome,
         parsed.rows_read,
-        len(parsed.rows),
+        len(parsed.rows_to_load),
         str(path),
     )

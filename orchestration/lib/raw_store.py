@@ -153,10 +153,8 @@ class RawStore:
         ).fetchone()
         return EarlierVersion(*row) if row else None
 
-    def earlier_month_values(self, dept: str, target_code: str, period: str) -> dict[str, float]:
-        """本月值 of a target in the current indicators files of the same year, before ``period``."""
-        rows = self.con.execute(
-            """
+    def _current_versions_sql(self) -> str:
+        return """
             with versions as (
                 select file_sha256, period,
                        row_number() over (
@@ -164,14 +162,55 @@ class RawStore:
                            order by received_at desc, file_sha256 desc
                        ) as newest_first
                 from raw.files
-                where outcome <> 'rejected' and return_code = 'indicators'
+                where outcome <> 'rejected' and return_code = ?
                   and department_code = ? and period < ? and left(period, 4) = left(?, 4)
             )
+        """
+
+    def earlier_column_totals(
+        self, spec, dept: str, period: str, columns
+    ) -> dict[str, list[float]]:
+        """Each column's monthly totals in the department's current files before ``period``."""
+        sums = ", ".join(f"sum({c.name})" for c in columns)
+        rows = self.con.execute(
+            self._current_versions_sql()
+            + f"""
+            select v.period, {sums}
+            from versions v join raw.{spec.raw_table} t using (file_sha256)
+            where v.newest_first = 1
+            group by v.period
+            """,
+            [spec.code, dept, period, period],
+        ).fetchall()
+        return {
+            c.name: [float(r[i + 1]) for r in rows if r[i + 1] is not None]
+            for i, c in enumerate(columns)
+        }
+
+    def previous_ytd(self, dept: str, target_code: str, period: str) -> float | None:
+        """本年累计值 of a target in the department's latest current file before ``period``."""
+        row = self.con.execute(
+            self._current_versions_sql()
+            + """
+            select i.ytd_value
+            from versions v join raw.indicators i using (file_sha256)
+            where v.newest_first = 1 and i.target_code = ?
+            order by v.period desc limit 1
+            """,
+            ["indicators", dept, period, period, target_code],
+        ).fetchone()
+        return None if row is None or row[0] is None else float(row[0])
+
+    def earlier_month_values(self, dept: str, target_code: str, period: str) -> dict[str, float]:
+        """本月值 of a target in the current indicators files of the same year, before ``period``."""
+        rows = self.con.execute(
+            self._current_versions_sql()
+            + """
             select v.period, i.month_value
             from versions v join raw.indicators i using (file_sha256)
             where v.newest_first = 1 and i.target_code = ?
             """,
-            [dept, period, period, target_code],
+            ["indicators", dept, period, period, target_code],
         ).fetchall()
         return {p: float(v) for p, v in rows if v is not None}
 
@@ -183,7 +222,8 @@ class RawStore:
         receipt_path: str,
     ) -> None:
         """Record one new file, its findings and (if it loads) its rows, all or nothing."""
-        loaded = len(parsed.rows)
+        rows = parsed.rows_to_load
+        loaded = len(rows)
         blocking = sum(f.blocking for f in parsed.findings)
         received = local_naive(delivery.received)
         self.con.begin()
@@ -226,9 +266,9 @@ class RawStore:
                 self.con.register("new_findings", findings)
                 self.con.execute("insert into raw.findings by name select * from new_findings")
                 self.con.unregister("new_findings")
-            if parsed.rows:
+            if rows:
                 spec = self.specs[parsed.return_code]
-                rows = pd.DataFrame(parsed.rows)
+                rows = pd.DataFrame(rows)
                 rows["file_sha256"] = delivery.sha256
                 rows["department_code"] = parsed.department_code
                 rows["period"] = parsed.period

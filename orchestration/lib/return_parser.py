@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestration.lib.cell_values import clean_text, is_blank, label_key, parse_period
-from orchestration.lib.column_readers import CellProblem, read_cell
+from orchestration.lib.column_readers import CellProblem, canonical, read_cell
 from orchestration.lib.findings import Finding, RuleCatalogue
 from orchestration.lib.reference import Reference
 from orchestration.lib.return_spec import Contract, ReturnSpec
@@ -33,10 +33,16 @@ class ParsedReturn:
     rows_read: int = 0
     findings: list[Finding] = field(default_factory=list)
     column_index: dict[str, int] = field(default_factory=dict)  # column name -> 0-based index
+    raw_text: list[dict[str, str]] = field(default_factory=list)  # each row's cells as typed
 
     @property
     def accepted(self) -> bool:
         return not any(f.blocking for f in self.findings)
+
+    @property
+    def rows_to_load(self) -> list[dict]:
+        """A file loads whole or not at all: a partial month would understate the year."""
+        return self.rows if self.accepted else []
 
     @property
     def department_code(self) -> str:
@@ -72,8 +78,6 @@ def parse_return(path: Path, intake_department: str, ctx: ParseContext) -> Parse
     result.sheet_name = spec.sheet
     _read_header_area(grid, spec, result, ctx)
     _read_table(grid, spec, result, ctx)
-    if not result.accepted:
-        result.rows = []
     return result
 
 
@@ -197,6 +201,12 @@ def _find_label_row(grid, spec: ReturnSpec) -> tuple[int | None, dict[str, int]]
     return best_row, best
 
 
+# A row a department adds to total the table: checked against the rows, then not loaded.
+TOTAL_LABELS = {"合计", "总计", "小计", "总计数"}
+_NUMERIC = {"count", "amount", "number"}
+_TYPED_FROM_TEXT = _NUMERIC | {"date", "month"}
+
+
 def _read_table(grid, spec: ReturnSpec, result: ParsedReturn, ctx: ParseContext) -> None:
     rules = ctx.rules
     label_row, columns = _find_label_row(grid, spec)
@@ -207,12 +217,25 @@ def _read_table(grid, spec: ReturnSpec, result: ParsedReturn, ctx: ParseContext)
         return
     result.column_index = columns
 
+    def report(code, column, row, value=None, expected=None):
+        result.findings.append(
+            rules.finding(
+                code,
+                sheet=spec.sheet,
+                row=row,
+                col_index=columns[column.name] if column else None,
+                column=column.label if column else None,
+                value=value,
+                expected=expected,
+            )
+        )
+
     typed_columns = (
         [c for c in spec.columns if not c.prefilled]
         if spec.skip_blank_prefilled_rows
         else spec.columns
     )
-    first_seen: dict[tuple[str, object], int] = {}
+    total_rows = []
     for r in range(label_row + 1, len(grid)):
         cells = grid[r]
         raw = {name: (cells[i] if i < len(cells) else None) for name, i in columns.items()}
@@ -220,54 +243,50 @@ def _read_table(grid, spec: ReturnSpec, result: ParsedReturn, ctx: ParseContext)
             continue  # blank rows are layout; a pre-filled row left blank may be "no figure"
         excel_row = r + 1
         result.rows_read += 1
+        if any(clean_text(v).replace(" ", "") in TOTAL_LABELS for v in raw.values()):
+            total_rows.append((excel_row, raw))
+            continue
         typed: dict[str, object] = {"source_row": excel_row}
-
-        def report(code, column, value=None, expected=None, detail=None, _row=excel_row):
-            result.findings.append(
-                rules.finding(
-                    code,
-                    sheet=spec.sheet,
-                    row=_row,
-                    col_index=columns[column.name],
-                    column=column.label,
-                    value=value,
-                    expected=expected,
-                    detail=detail,
-                )
-            )
-
+        texts: dict[str, str] = {}
         for column in spec.columns:
+            text = clean_text(raw[column.name])
+            texts[column.name] = text
             value = read_cell(column, raw[column.name], ctx.reference)
             if isinstance(value, CellProblem):
-                report(
-                    value.rule_code, column, clean_text(raw[column.name]) or None, value.expected
-                )
+                report(value.rule_code, column, excel_row, text or None, value.expected)
                 value = None
-            elif column.unique and value is not None:
-                seen = first_seen.setdefault((column.name, value), excel_row)
-                if seen != excel_row:
-                    report("VALUE_DUPLICATED", column, value, detail=str(seen))
+            elif (
+                value is not None
+                and column.type in _TYPED_FROM_TEXT
+                and isinstance(raw[column.name], str)
+                and text != canonical(value)
+            ):
+                report("NORMALIZED_VALUE", column, excel_row, text, canonical(value))
             typed[column.name] = value
-        _check_targets(spec, typed, result, ctx, report)
         result.rows.append(typed)
-    if result.rows_read == 0 and not spec.allow_empty:
+        result.raw_text.append(texts)
+    for excel_row, raw in total_rows:
+        _check_total_row(spec, excel_row, raw, result, ctx, report)
+    if not result.rows and not spec.allow_empty:
         result.findings.append(rules.finding("NO_DATA_ROWS", sheet=spec.sheet))
 
 
-def _check_targets(
-    spec: ReturnSpec, typed: dict, result: ParsedReturn, ctx: ParseContext, report
-) -> None:
-    """A row naming a register target must be this return's, in the register's unit."""
+def _check_total_row(spec, excel_row, raw, result, ctx, report) -> None:
+    """A 合计 row must equal the sum of the rows above; then it is dropped, with a note."""
+    matched = True
     for column in spec.columns:
-        if column.type != "target_code" or typed.get(column.name) is None:
+        if column.type not in _NUMERIC or is_blank(raw[column.name]):
             continue
-        target = ctx.reference.targets[typed[column.name]]
-        if target.feeding_return != spec.code:
-            report("TARGET_NOT_IN_RETURN", column, target.code, expected=target.feeding_return)
-        elif target.department_code != result.department_code:
-            owner = ctx.reference.departments.get(target.department_code, target.department_code)
-            report("TARGET_OTHER_DEPARTMENT", column, target.code, expected=owner)
-        for unit_column in spec.columns:
-            unit = typed.get(unit_column.name)
-            if unit_column.of == column.name and unit is not None and unit != target.unit:
-                report("UNIT_MISMATCH", unit_column, unit, expected=target.unit)
+        stated = read_cell(column, raw[column.name], ctx.reference)
+        summed = sum((r[column.name] or 0) for r in result.rows)
+        if isinstance(stated, CellProblem) or stated != summed:
+            matched = False
+            report(
+                "TOTAL_ROW_MISMATCH",
+                column,
+                excel_row,
+                clean_text(raw[column.name]),
+                canonical(summed),
+            )
+    if matched:
+        report("TOTAL_ROW_DROPPED", None, excel_row)

@@ -70,6 +70,7 @@ class ReturnSpec:
     allow_empty: bool = False  # a file with no data rows is a valid "nothing this month"
     prefill_column: str | None = None  # the column whose values the template pre-fills
     skip_blank_prefilled_rows: bool = False  # a pre-filled row left blank is "no figure"
+    checks: tuple[dict, ...] = ()  # hand-written business rules, as Great Expectations runs them
 
     @property
     def raw_table(self) -> str:
@@ -124,6 +125,7 @@ def _load_return(path: Path) -> ReturnSpec:
         allow_empty=bool(data.get("allow_empty", False)),
         prefill_column=prefill.get("column"),
         skip_blank_prefilled_rows=prefill.get("blank_rows") == "skip",
+        checks=tuple(data.get("checks") or ()),
     )
 
 

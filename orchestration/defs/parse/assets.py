@@ -32,22 +32,49 @@ def raw_key(table: str) -> dg.AssetKey:
     return dg.AssetKey(["raw", table])
 
 
+SUITE_CHECK = "expectation_suite"
+
+
 @dg.multi_asset(
     name="raw_tables",
     specs=[
         dg.AssetSpec(raw_key(t), description=d, deps=[INTAKE_ARCHIVE], group_name="raw")
         for t, d in raw_table_descriptions().items()
     ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            SUITE_CHECK,
+            asset=raw_key(spec.raw_table),
+            description=(
+                f"Great Expectations suite expectations/{spec.code}.json on every {spec.title} "
+                "file of the run: a critical failure returns the file, a warning loads it."
+            ),
+        )
+        for spec in load_returns().values()
+    ],
     pool=DUCKDB_WRITER,
-    description="Parses archived files with calamine, writes receipts, loads rows with lineage.",
+    description=(
+        "Parses archived files with calamine, validates them with their Great Expectations "
+        "suite and the department's history, writes receipts, loads rows with lineage."
+    ),
 )
 def raw_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    made: list = []
+
+    def validator_factory():
+        made.append(warehouse.make_validator())
+        return made[0]
+
     con = warehouse.connect_build()
     try:
         store = RawStore(con, load_returns())
         store.ensure_schema()
         results = ingest_pending(
-            warehouse.archive, store, warehouse.outbox_root, warehouse.ingest_context()
+            warehouse.archive,
+            store,
+            warehouse.outbox_root,
+            warehouse.ingest_context(),
+            validator_factory,
         )
         counts = {
             t: con.execute(f"select count(*) from raw.{t}").fetchone()[0]
@@ -60,11 +87,29 @@ def raw_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
             f"{r.department}/{r.original_name}: {r.outcome}, "
             f"{r.rows_loaded}/{r.rows_read} rows loaded, receipt {r.receipt}"
         )
+    docs = made[0].build_data_docs() if made else None
+    for spec in load_returns().values():
+        files = [r for r in results if r.return_code == spec.code]
+        rejected = [r.original_name for r in files if r.outcome == "rejected"]
+        warned = [r.original_name for r in files if r.outcome == "accepted_with_warnings"]
+        yield dg.AssetCheckResult(
+            asset_key=raw_key(spec.raw_table),
+            check_name=SUITE_CHECK,
+            passed=not rejected and not warned,
+            severity=dg.AssetCheckSeverity.ERROR if rejected else dg.AssetCheckSeverity.WARN,
+            metadata={
+                "files_validated": len(files),
+                "files_returned": dg.MetadataValue.json(rejected),
+                "files_with_warnings": dg.MetadataValue.json(warned),
+                **({"data_docs": dg.MetadataValue.path(str(docs))} if docs else {}),
+            },
+        )
     outcomes = Counter(r.outcome for r in results)
     for table in raw_table_descriptions():
         yield dg.MaterializeResult(
             asset_key=raw_key(table),
             metadata={
+                **({"gx_data_docs": dg.MetadataValue.path(str(docs))} if docs else {}),
                 "dagster/row_count": counts[table],
                 "files_processed": len(results),
                 **{f"files_{k}": v for k, v in sorted(outcomes.items())},

@@ -1,0 +1,33 @@
+"""One file on its own: read it (the parser), then validate it (its expectation suite)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from orchestration.lib.expectations.validator import ReturnValidator
+from orchestration.lib.findings import NOTICE_CLASS, Finding
+from orchestration.lib.return_parser import ParseContext, ParsedReturn, parse_return
+
+
+def one_per_cell(findings: list[Finding]) -> list[Finding]:
+    """A cell gets one problem: the first (reading before rules, rules in suite order)."""
+    seen, kept = set(), []
+    for f in findings:
+        if f.row is not None and f.column and f.rule_class != NOTICE_CLASS:
+            key = (f.sheet, f.row, f.column)
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(f)
+    return kept
+
+
+def check_return(
+    path: Path, intake_department: str, ctx: ParseContext, validator: ReturnValidator
+) -> ParsedReturn:
+    parsed = parse_return(path, intake_department, ctx)
+    spec = ctx.returns.get(parsed.return_code or "")
+    if spec is not None:
+        parsed.findings += validator.validate(spec, parsed)
+    parsed.findings = one_per_cell(parsed.findings)
+    return parsed
