@@ -63,6 +63,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    """Rebuild the warehouse from the archive alone (the build database is set aside first).
+
+    Example: indicators rebuild --as-of 2026-11-25
+    """
+    from orchestration.runner import rebuild
+
+    result = rebuild(paths.resolve_home(), as_of=args.as_of)
+    if not result.success:
+        print("rebuild failed; the previous build database and snapshot are kept", file=sys.stderr)
+        return 1
+    print(f"rebuilt from the archive in run {result.run_id}; snapshot published")
+    return 0
+
+
 def cmd_progress(args: argparse.Namespace) -> int:
     """Print the 2026 targets with their year-to-date progress, from the published snapshot.
 
@@ -151,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("run", cmd_run, cmd_run.__doc__)
     p.add_argument("--as-of", help="date the submission status is computed as of (YYYY-MM-DD)")
     p.add_argument("--received-at", help="backfill: record the files as received at this ISO time")
+    p = add("rebuild", cmd_rebuild, cmd_rebuild.__doc__)
+    p.add_argument("--as-of", help="date the submission status is computed as of (YYYY-MM-DD)")
     add("progress", cmd_progress, cmd_progress.__doc__)
     p = add("demo", cmd_demo, cmd_demo.__doc__)
     p.add_argument("--months", type=int, default=10, help="months of sample returns (1-10)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -56,3 +57,25 @@ def run_pipeline(home: Path, as_of: str | None = None, received_at: str | None =
 
 def archive_only(home: Path, received_at: str | None = None):
     return execute(home, "archive_intake", run_config(received_at=received_at, dbt=False))
+
+
+def rebuild(home: Path, as_of: str | None = None):
+    """Rebuild the warehouse from the archive alone: a new build database, every delivery
+    replayed in the order received, models rebuilt and tested, then published. Receipts
+    already sent are not rewritten. A failed rebuild puts the previous build database back."""
+    from orchestration.defs.resources import WarehouseResource
+
+    build = WarehouseResource(home=str(home)).build_db
+    moved = []
+    for path in (build, build.with_name(build.name + ".wal")):
+        if path.exists():
+            backup = path.with_name(path.name + ".before-rebuild")
+            os.replace(path, backup)
+            moved.append((backup, path))
+    result = run_pipeline(home, as_of=as_of)
+    for backup, path in moved:
+        if result.success:
+            backup.unlink()
+        else:
+            os.replace(backup, path)
+    return result

@@ -47,6 +47,21 @@ def test_dbt_tests_are_asset_checks(defs):
     )
 
 
+def test_expectation_suites_are_asset_checks_on_the_raw_assets(defs):
+    checks = {
+        c.asset_key.to_user_string()
+        for c in defs.resolve_asset_graph().asset_check_keys
+        if c.name == "expectation_suite"
+    }
+    assert checks == {
+        "raw/jobs",
+        "raw/investment",
+        "raw/first_stores",
+        "raw/enterprises",
+        "raw/indicators",
+    }
+
+
 def test_jobs_and_sensor_exist(defs):
     assert defs.resolve_job_def("ingest_and_publish")
     assert defs.resolve_job_def("archive_intake")

@@ -71,6 +71,9 @@ def inert(value: object) -> object:
 
 
 def write_receipt(receipt: Receipt, out_path: Path) -> Path:
+    """Write the receipt, unless this file's receipt was already sent (a rebuild, a rerun)."""
+    if out_path.exists():
+        return out_path
     wb = Workbook()
     ws = wb.active
     ws.title = "回执"
