@@ -220,3 +220,36 @@ def test_files_that_are_not_workbooks(tmp_path, ctx, check, content):
     parsed = check(path, "rsj")
     finding = _only(parsed.findings, "FILE_UNREADABLE")
     assert "无法作为 Excel 工作簿打开" in finding.message
+
+
+def test_a_period_typed_the_chinese_way_gets_a_note(tmp_path, fill_jobs, ctx, check, reference):
+    parsed = check(fill_jobs(tmp_path / "j.xlsx", "2026年3月", _rows(reference)), "rsj")
+    note = _only(parsed.findings, "NORMALIZED_VALUE")
+    assert (note.rule_class, note.cell, note.value, note.expected) == (
+        "提示",
+        "E2",
+        "2026年3月",
+        "2026-03",
+    )
+    assert parsed.accepted
+
+
+@pytest.mark.parametrize(
+    "name, codes",
+    [
+        ("jobs_2026-03.xlsx", []),
+        ("jobs_2026-04.xlsx", ["FILENAME_PERIOD_MISMATCH"]),
+        ("区商务局_就业_2026年3月.xlsx", ["FILENAME_DEPARTMENT_MISMATCH"]),
+        ("swj-jobs-202603.xlsx", ["FILENAME_DEPARTMENT_MISMATCH"]),
+        ("rsj_jobs_2026.3.xlsx", []),
+    ],
+)
+def test_the_workbook_wins_over_the_file_name(
+    tmp_path, fill_jobs, ctx, check, reference, name, codes
+):
+    from orchestration.lib.ingest import filename_findings
+
+    parsed = check(fill_jobs(tmp_path / "j.xlsx", "2026-03", _rows(reference)), "rsj")
+    findings = filename_findings(name, parsed, load_rules(), reference.departments)
+    assert [f.rule_code for f in findings] == codes
+    assert all(f.rule_class == "提示" for f in findings)

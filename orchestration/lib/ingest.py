@@ -57,15 +57,35 @@ def _outcome(parsed: ParsedReturn) -> str:
 _PERIOD_IN_NAME = re.compile(r"(20\d{2})\s*[-_.年]?\s*(\d{1,2})(?!\d)")
 
 
-def _filename_findings(delivery: Delivery, parsed: ParsedReturn, rules) -> list[Finding]:
-    """The period in the workbook wins over the file name; a disagreement gets a note."""
-    m = _PERIOD_IN_NAME.search(Path(delivery.original_name).stem)
-    if m is None or parsed.period is None or not 1 <= int(m.group(2)) <= 12:
-        return []
-    named = f"{m.group(1)}-{int(m.group(2)):02d}"
-    if named == parsed.period:
-        return []
-    return [rules.finding("FILENAME_PERIOD_MISMATCH", value=named, expected=parsed.period)]
+def filename_findings(
+    original_name: str, parsed: ParsedReturn, rules, departments: dict[str, str]
+) -> list[Finding]:
+    """The period and department in the workbook win over the file name; a disagreement
+    gets a note, so the department can rename its files."""
+    stem = Path(original_name).stem
+    findings = []
+    m = _PERIOD_IN_NAME.search(stem)
+    if m is not None and parsed.period is not None and 1 <= int(m.group(2)) <= 12:
+        named = f"{m.group(1)}-{int(m.group(2)):02d}"
+        if named != parsed.period:
+            findings.append(
+                rules.finding("FILENAME_PERIOD_MISMATCH", value=named, expected=parsed.period)
+            )
+    if parsed.declared_department in departments:
+        tokens = set(re.split(r"[^a-z]+", stem.lower()))
+        named_departments = [
+            code for code, name in departments.items() if code in tokens or name in stem
+        ]
+        others = [c for c in named_departments if c != parsed.declared_department]
+        if others:
+            findings.append(
+                rules.finding(
+                    "FILENAME_DEPARTMENT_MISMATCH",
+                    value=departments[others[0]],
+                    expected=departments[parsed.declared_department],
+                )
+            )
+    return findings
 
 
 def _stamp(moment: dt.datetime) -> str:
@@ -158,7 +178,9 @@ def _ingest_one(
     )
     spec = ctx.returns.get(parsed.return_code or "")
     parsed.findings += history_findings(parsed, spec, store, ctx.reference, ctx.rules)
-    parsed.findings += _filename_findings(delivery, parsed, ctx.rules)
+    parsed.findings += filename_findings(
+        delivery.original_name, parsed, ctx.rules, ctx.reference.departments
+    )
     outcome = _outcome(parsed)
     note = None
     if outcome != "rejected":

@@ -188,6 +188,8 @@ def _check_period(value, row, col, label, spec, result: ParsedReturn, ctx: Parse
         )
         return
     result.period = period
+    if isinstance(value, str) and clean_text(value) != period:
+        result.findings.append(rules.finding("NORMALIZED_VALUE", expected=period, **where))
 
 
 def _find_label_row(grid, spec: ReturnSpec) -> tuple[int | None, dict[str, int]]:
