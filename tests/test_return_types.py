@@ -179,6 +179,13 @@ def test_indicators_rows_left_blank_are_no_figure_this_month(tmp_path, fill_retu
     assert parsed.findings == [] and [r["target_code"] for r in parsed.rows] == ["TAX_REFUND_SHOPS"]
 
 
+def test_a_wrong_unit_names_the_registers_unit(tmp_path, fill_return, ctx, check):
+    row = {"target_code": "TAX_REFUND_SHOPS", "month_value": 2, "ytd_value": 5, "unit": "个"}
+    path = fill_return("indicators", tmp_path / "x.xlsx", "2026-04", [row], dept="swj")
+    finding = next(f for f in check(path, "swj").findings if f.rule_code == "UNIT_MISMATCH")
+    assert (finding.value, finding.expected, finding.column) == ("个", "家", "计量单位")
+
+
 @pytest.mark.parametrize(
     "row, code",
     [
@@ -212,3 +219,4 @@ def test_another_departments_target_loads_with_a_query(tmp_path, fill_return, ct
     )
     assert _codes(parsed) == ["TARGET_OTHER_DEPARTMENT"] and parsed.accepted
     assert "TECH_SME" in parsed.findings[0].message and parsed.findings[0].cell == "A20"
+    assert parsed.findings[0].expected == "区科学技术和经济信息化局负责的指标"

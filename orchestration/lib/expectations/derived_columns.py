@@ -28,3 +28,22 @@ DERIVED: dict[str, Callable[[dict, Reference], bool | None]] = {
     "uscc_check_digit_valid": uscc_check_digit_valid,
     "unit_matches_register": unit_matches_register,
 }
+
+
+def _register_unit(row: dict, reference: Reference) -> str | None:
+    target = reference.targets.get(row.get("target_code") or "")
+    return target.unit if target else None
+
+
+def _responsible_department(row: dict, reference: Reference) -> str | None:
+    target = reference.targets.get(row.get("target_code") or "")
+    if target is None:
+        return None
+    return f"{reference.departments.get(target.department_code, target.department_code)}负责的指标"
+
+
+# What a receipt says is expected, for rules whose expectation depends on the row itself.
+EXPECTED_FOR_ROW: dict[str, Callable[[dict, Reference], str | None]] = {
+    "UNIT_MISMATCH": _register_unit,
+    "TARGET_OTHER_DEPARTMENT": _responsible_department,
+}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from orchestration.lib.expectations.derived_columns import DERIVED
+from orchestration.lib.expectations.derived_columns import DERIVED, EXPECTED_FOR_ROW
 from orchestration.lib.findings import Finding, RuleCatalogue
 from orchestration.lib.reference import Reference
 from orchestration.lib.return_parser import ParsedReturn
@@ -131,6 +131,8 @@ class ReturnValidator:
                 log.error("expectation %s raised: %s", r.expectation_config.type, r.exception_info)
             for i in rows:
                 row = parsed.rows[i]
+                explain = EXPECTED_FOR_ROW.get(meta["rule_code"])
+                row_expected = (explain(row, self.reference) if explain else None) or expected
                 detail = None
                 if meta["rule_code"] == "VALUE_DUPLICATED":
                     detail = "、".join(
@@ -146,7 +148,7 @@ class ReturnValidator:
                         col_index=parsed.column_index.get(column.name),
                         column=column.label,
                         value=parsed.raw_text[i].get(column.name) or None,
-                        expected=expected,
+                        expected=row_expected,
                         detail=detail,
                     )
                 )
