@@ -10,11 +10,13 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+from pydantic import Field
 
 from orchestration import paths
 from orchestration.lib.archive import Archive
 from orchestration.lib.expectations.suite_files import load_suites
 from orchestration.lib.expectations.validator import ReturnValidator
+from orchestration.lib.file_limits import MB, Limits
 from orchestration.lib.findings import load_rules
 from orchestration.lib.ingest import IngestContext
 from orchestration.lib.raw_store import LOCAL_TZ
@@ -28,6 +30,21 @@ class WarehouseResource(dg.ConfigurableResource):
     """The warehouse home (``INDICATORS_HOME``) and everything kept under it."""
 
     home: str
+    max_file_mb: int = Field(default=20, description="Largest file taken, in MB.")
+    max_expanded_mb: int = Field(
+        default=200, description="Largest inflated size of a zip-based workbook, in MB."
+    )
+    max_rows: int = Field(default=100_000, description="Most rows a data sheet may have.")
+    max_columns: int = Field(default=256, description="Most columns a data sheet may have.")
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(
+            max_file_bytes=self.max_file_mb * MB,
+            max_expanded_bytes=self.max_expanded_mb * MB,
+            max_rows=self.max_rows,
+            max_columns=self.max_columns,
+        )
 
     @property
     def root(self) -> Path:
@@ -75,6 +92,7 @@ class WarehouseResource(dg.ConfigurableResource):
             returns=load_returns(),
             reference=load_reference(),
             rules=load_rules(),
+            limits=self.limits,
         )
 
     @property

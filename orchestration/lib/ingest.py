@@ -14,6 +14,7 @@ from pathlib import Path
 
 from orchestration.lib.archive import Archive, Delivery
 from orchestration.lib.expectations.validator import ReturnValidator
+from orchestration.lib.file_limits import Limits
 from orchestration.lib.findings import WARNING_CLASS, Finding, RuleCatalogue
 from orchestration.lib.history_checks import history_findings
 from orchestration.lib.raw_store import RawStore, local_naive
@@ -22,6 +23,7 @@ from orchestration.lib.reference import Reference
 from orchestration.lib.return_check import check_return
 from orchestration.lib.return_parser import ParseContext, ParsedReturn
 from orchestration.lib.return_spec import Contract, ReturnSpec
+from orchestration.lib.workbook_reader import DEFAULT_LIMITS
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class IngestContext:
     returns: dict[str, ReturnSpec]
     reference: Reference
     rules: RuleCatalogue
+    limits: Limits = DEFAULT_LIMITS
 
 
 def _outcome(parsed: ParsedReturn) -> str:
@@ -172,6 +175,7 @@ def _ingest_one(
         reference=ctx.reference,
         rules=ctx.rules,
         latest_period=f"{received.year:04d}-{received.month:02d}",
+        limits=ctx.limits,
     )
     parsed = check_return(
         archive.blob_path(delivery), delivery.intake_department, parse_ctx, validator

@@ -11,10 +11,16 @@ from pathlib import Path
 
 from orchestration.lib.cell_values import clean_text, is_blank, label_key, parse_period
 from orchestration.lib.column_readers import CellProblem, canonical, read_cell
+from orchestration.lib.file_limits import Limits
 from orchestration.lib.findings import Finding, RuleCatalogue
 from orchestration.lib.reference import Reference
 from orchestration.lib.return_spec import Contract, ReturnSpec
-from orchestration.lib.workbook_reader import UnreadableWorkbook, read_workbook
+from orchestration.lib.workbook_reader import (
+    DEFAULT_LIMITS,
+    UnreadableWorkbook,
+    WorkbookTooLarge,
+    read_workbook,
+)
 
 # How far down the sheet the header area and the column labels may sit.
 HEADER_SEARCH_ROWS = 30
@@ -57,13 +63,17 @@ class ParseContext:
     reference: Reference
     rules: RuleCatalogue
     latest_period: str  # the received month: no return may be for a later month
+    limits: Limits = DEFAULT_LIMITS
 
 
 def parse_return(path: Path, intake_department: str, ctx: ParseContext) -> ParsedReturn:
     result = ParsedReturn(intake_department=intake_department)
     sheets = [ctx.contract.meta_sheet] + [s.sheet for s in ctx.returns.values()]
     try:
-        workbook = read_workbook(path, sheets)
+        workbook = read_workbook(path, sheets, ctx.limits)
+    except WorkbookTooLarge as exc:
+        result.findings.append(ctx.rules.finding("LIMIT_EXCEEDED", detail=str(exc)))
+        return result
     except UnreadableWorkbook as exc:
         result.findings.append(ctx.rules.finding("FILE_UNREADABLE", detail=str(exc)))
         return result

@@ -1,7 +1,7 @@
 """Opens a workbook with calamine (native, fast; reads .xlsx, .xlsm, .xlsb, .xls and .ods).
 
-Returns plain cell grids. Later limits (size, rows, columns) and the child-process
-sandbox wrap this one function.
+Returns plain cell grids, within the limits (size, inflated size, rows, columns) checked
+before and while reading. Macros in an .xlsm are never run: calamine reads cell values only.
 """
 
 from __future__ import annotations
@@ -11,12 +11,17 @@ from pathlib import Path
 
 from python_calamine import CalamineError, CalamineWorkbook
 
-# Rows read from a data sheet at most: far above any honest return, bounds memory.
-MAX_ROWS = 100_000
+from orchestration.lib.file_limits import BrokenContainer, LimitExceeded, Limits, check_container
+
+DEFAULT_LIMITS = Limits()
 
 
 class UnreadableWorkbook(Exception):
     """The file could not be opened as a workbook; the message says why, in Chinese."""
+
+
+class WorkbookTooLarge(UnreadableWorkbook):
+    """The file is over a configured limit; the message names it."""
 
 
 @dataclass(frozen=True)
@@ -28,8 +33,14 @@ class Workbook:
         return self.grids.get(name)
 
 
-def read_workbook(path: Path, sheets: list[str], max_rows: int = MAX_ROWS) -> Workbook:
+def read_workbook(path: Path, sheets: list[str], limits: Limits = DEFAULT_LIMITS) -> Workbook:
     """Read the named sheets (those present) of the workbook at ``path``, cells from A1."""
+    try:
+        check_container(path, limits)
+    except LimitExceeded as exc:
+        raise WorkbookTooLarge(str(exc)) from exc
+    except BrokenContainer as exc:
+        raise UnreadableWorkbook(str(exc)) from exc
     try:
         with CalamineWorkbook.from_path(str(path)) as wb:
             names = list(wb.sheet_names)
@@ -37,7 +48,12 @@ def read_workbook(path: Path, sheets: list[str], max_rows: int = MAX_ROWS) -> Wo
             for name in sheets:
                 if name in names:
                     sheet = wb.get_sheet_by_name(name)
-                    grids[name] = _from_a1(sheet, max_rows)
+                    if sheet.height > limits.max_rows or sheet.width > limits.max_columns:
+                        raise WorkbookTooLarge(
+                            f"工作表“{name}”有 {sheet.height} 行、{sheet.width} 列，"
+                            f"超过上限 {limits.max_rows} 行、{limits.max_columns} 列"
+                        )
+                    grids[name] = _from_a1(sheet, limits.max_rows)
     except CalamineError as exc:
         raise UnreadableWorkbook(_describe(exc)) from exc
     except (OSError, ValueError) as exc:

@@ -1,0 +1,154 @@
+"""Files that are not honest returns: each gets a finding in Chinese and loads nothing.
+
+Every hostile file is built here, at test time, so no opaque binary is committed.
+"""
+
+import shutil
+import zipfile
+
+import pytest
+
+from orchestration.lib.file_limits import MB, Limits
+from orchestration.lib.findings import load_rules
+from orchestration.lib.return_parser import ParseContext
+from orchestration.lib.return_spec import load_returns
+
+SMALL = Limits(max_file_bytes=2 * MB, max_expanded_bytes=8 * MB, max_rows=5_000, max_columns=64)
+
+
+@pytest.fixture
+def strict(contract, reference):
+    return ParseContext(contract, load_returns(), reference, load_rules(), "2026-11", SMALL)
+
+
+@pytest.fixture
+def check(strict, validator):
+    from orchestration.lib.return_check import check_return
+
+    return lambda path: check_return(path, "rsj", strict, validator)
+
+
+def _only(parsed):
+    assert len(parsed.findings) == 1, [f.rule_code for f in parsed.findings]
+    return parsed.findings[0]
+
+
+def _rezip(src, dest, replace: dict[str, bytes], lie_about_size: bool = False):
+    """Copy an xlsx, replacing members; optionally make the zip under-declare their sizes."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = replace.get(info.filename, zin.read(info.filename))
+            zout.writestr(info.filename, data)
+    if lie_about_size:
+        raw = bytearray(dest.read_bytes())
+        # Zero every declared uncompressed size (local headers and central directory).
+        for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+            start = 0
+            while (i := raw.find(signature, start)) != -1:
+                raw[i + offset : i + offset + 4] = b"\x00\x00\x00\x00"
+                start = i + 4
+        dest.write_bytes(bytes(raw))
+    return dest
+
+
+def _bomb_xml(megabytes: int) -> bytes:
+    padding = b" " * (megabytes * MB)
+    return (
+        b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + padding
+        + b"<sheetData/></worksheet>"
+    )
+
+
+def test_a_zip_bomb_is_refused_by_its_declared_size(tmp_path, fill_jobs, check):
+    good = fill_jobs(tmp_path / "good.xlsx", "2026-03")
+    bomb = _rezip(good, tmp_path / "bomb.xlsx", {"xl/worksheets/sheet1.xml": _bomb_xml(20)})
+    assert bomb.stat().st_size < 1 * MB
+    finding = _only(check(bomb))
+    assert finding.rule_code == "LIMIT_EXCEEDED" and "8.0 MB" in finding.message
+
+
+def test_a_zip_bomb_that_lies_about_its_size_is_capped_while_inflating(tmp_path, fill_jobs, check):
+    good = fill_jobs(tmp_path / "good.xlsx", "2026-03")
+    bomb = _rezip(good, tmp_path / "liar.xlsx", {"xl/worksheets/sheet1.xml": _bomb_xml(20)}, True)
+    finding = _only(check(bomb))
+    assert finding.rule_code in {"LIMIT_EXCEEDED", "FILE_UNREADABLE"}
+    assert "上限" in finding.message or "损坏" in finding.message
+
+
+def test_a_truncated_workbook(tmp_path, fill_jobs, check):
+    good = fill_jobs(tmp_path / "good.xlsx", "2026-03")
+    cut = tmp_path / "cut.xlsx"
+    cut.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    finding = _only(check(cut))
+    assert finding.rule_code == "FILE_UNREADABLE" and "损坏" in finding.message
+
+
+def test_a_file_over_the_size_limit(tmp_path, check):
+    big = tmp_path / "big.xlsx"
+    big.write_bytes(b"PK" + b"\x00" * (3 * MB))
+    finding = _only(check(big))
+    assert finding.rule_code == "LIMIT_EXCEEDED" and "2.0 MB" in finding.message
+
+
+@pytest.mark.parametrize("cell, what", [("A1048576", "1048576 行"), ("XFD1", "16384 列")])
+def test_a_sheet_with_a_million_rows_or_sixteen_thousand_columns(
+    tmp_path, fill_jobs, jobs_spec, check, cell, what
+):
+    from openpyxl import load_workbook
+
+    path = fill_jobs(tmp_path / "wide.xlsx", "2026-03")
+    wb = load_workbook(path)
+    wb[jobs_spec.sheet][cell] = 1
+    wb.save(path)
+    finding = _only(check(path))
+    assert finding.rule_code == "LIMIT_EXCEEDED" and what in finding.message
+
+
+@pytest.mark.parametrize(
+    "content", [b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1024, b"%PDF-1.7\n" + b"x" * 2000]
+)
+def test_other_binaries_renamed_to_xlsx(tmp_path, check, content):
+    path = tmp_path / "renamed.xlsx"
+    path.write_bytes(content)
+    assert _only(check(path)).rule_code == "FILE_UNREADABLE"
+
+
+def test_a_macro_workbook_is_read_for_its_values_only(tmp_path, fill_jobs, check):
+    """An .xlsm is read by calamine for cell values; nothing in it is ever executed."""
+    xlsm = shutil.copy(fill_jobs(tmp_path / "j.xlsx", "2026-03"), tmp_path / "j.xlsm")
+    with zipfile.ZipFile(xlsm, "a") as z:
+        z.writestr(
+            "xl/vbaProject.bin",
+            b'Attribute VB_Name = "Module1"\nSub AutoOpen()\nShell "calc"\nEnd Sub',
+        )
+    parsed = check(xlsm)
+    assert parsed.accepted and len(parsed.rows) == 13
+
+
+def test_a_workbook_without_the_data_sheet(tmp_path, fill_jobs, jobs_spec, check):
+    from openpyxl import load_workbook
+
+    path = fill_jobs(tmp_path / "j.xlsx", "2026-03")
+    wb = load_workbook(path)
+    wb[jobs_spec.sheet].title = "Sheet1"
+    wb.save(path)
+    finding = _only(check(path))
+    assert finding.rule_code == "SHEET_MISSING" and "就业情况月报" in finding.message
+
+
+def test_text_that_looks_like_sql_or_a_formula_is_only_text(tmp_path, fill_jobs, check, reference):
+    rows = [
+        {
+            "street": s,
+            "new_jobs": 1,
+            "graduates": 0,
+            "recruitment_events": 0,
+            "training_sessions": 0,
+            "social_insurance_expansions": 0,
+        }
+        for s in reference.streets
+    ]
+    path = fill_jobs(tmp_path / "j.xlsx", "2026-03", rows, filer="'); DROP TABLE raw.files; --")
+    parsed = check(path)
+    assert parsed.header["filer"] == "'); DROP TABLE raw.files; --" and parsed.accepted
