@@ -152,3 +152,36 @@ def test_text_that_looks_like_sql_or_a_formula_is_only_text(tmp_path, fill_jobs,
     path = fill_jobs(tmp_path / "j.xlsx", "2026-03", rows, filer="'); DROP TABLE raw.files; --")
     parsed = check(path)
     assert parsed.header["filer"] == "'); DROP TABLE raw.files; --" and parsed.accepted
+
+
+def test_a_reader_that_dies_takes_only_its_file_down(tmp_path, fill_jobs, jobs_spec, strict):
+    """A worker capped below what reading a heavy sheet needs fails for real; the run goes on."""
+    from dataclasses import replace
+
+    from openpyxl import load_workbook
+
+    from orchestration.lib.sandboxed_parse import SandboxedParser
+
+    heavy = fill_jobs(tmp_path / "heavy.xlsx", "2026-03")
+    wb = load_workbook(heavy)
+    for r in range(6, 1006):  # 32 MB of text in a helper column the parser would ignore
+        wb[jobs_spec.sheet].cell(row=r, column=9, value="汉" * 32_000)
+    wb.save(heavy)
+    roomy = replace(strict, limits=Limits(max_expanded_bytes=512 * MB))
+    with SandboxedParser(memory_bytes=48 * MB, timeout_seconds=60) as starved:
+        crashed = starved(heavy, "rsj", roomy)
+    finding = _only(crashed)
+    assert finding.rule_code == "PARSER_CRASHED" and "异常退出" in finding.message
+    path = fill_jobs(tmp_path / "j.xlsx", "2026-03")
+    with SandboxedParser(timeout_seconds=60) as healthy:  # a fresh worker reads the next file
+        assert healthy(path, "rsj", strict).accepted
+        assert len(healthy(path, "rsj", strict).rows) == 13
+
+
+def test_a_reader_that_hangs_is_stopped_at_the_timeout(tmp_path, fill_jobs, strict):
+    from orchestration.lib.sandboxed_parse import SandboxedParser
+
+    path = fill_jobs(tmp_path / "j.xlsx", "2026-03")
+    with SandboxedParser(timeout_seconds=0.001) as hasty:
+        finding = _only(hasty(path, "rsj", strict))
+    assert finding.rule_code == "PARSER_CRASHED" and "秒" in finding.message

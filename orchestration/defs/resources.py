@@ -22,6 +22,7 @@ from orchestration.lib.ingest import IngestContext
 from orchestration.lib.raw_store import LOCAL_TZ
 from orchestration.lib.reference import load_reference
 from orchestration.lib.return_spec import load_contract, load_returns
+from orchestration.lib.sandboxed_parse import SandboxedParser
 
 PUBLISHED_DB_NAME = "indicators.duckdb"
 
@@ -36,6 +37,13 @@ class WarehouseResource(dg.ConfigurableResource):
     )
     max_rows: int = Field(default=100_000, description="Most rows a data sheet may have.")
     max_columns: int = Field(default=256, description="Most columns a data sheet may have.")
+    parse_memory_mb: int = Field(
+        default=2048, description="Memory cap of the child process that reads a file, in MB."
+    )
+    parse_timeout_seconds: int = Field(default=120, description="Longest a file may take to read.")
+
+    def sandboxed_parser(self) -> SandboxedParser:
+        return SandboxedParser(self.parse_memory_mb * MB, self.parse_timeout_seconds)
 
     @property
     def limits(self) -> Limits:

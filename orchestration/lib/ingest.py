@@ -21,7 +21,7 @@ from orchestration.lib.raw_store import RawStore, local_naive
 from orchestration.lib.receipt_writer import Receipt, receipt_name, write_receipt
 from orchestration.lib.reference import Reference
 from orchestration.lib.return_check import check_return
-from orchestration.lib.return_parser import ParseContext, ParsedReturn
+from orchestration.lib.return_parser import ParseContext, ParsedReturn, parse_return
 from orchestration.lib.return_spec import Contract, ReturnSpec
 from orchestration.lib.workbook_reader import DEFAULT_LIMITS
 
@@ -101,6 +101,7 @@ def ingest_pending(
     outbox_root: Path,
     ctx: IngestContext,
     validator_factory: Callable[[], ReturnValidator],
+    parse: Callable = parse_return,
 ) -> list[FileResult]:
     """Process every journalled delivery not yet recorded, in the order received.
 
@@ -114,7 +115,7 @@ def ingest_pending(
             continue
         if validator is None:
             validator = validator_factory()
-        results.append(_ingest_one(delivery, archive, store, outbox_root, ctx, validator))
+        results.append(_ingest_one(delivery, archive, store, outbox_root, ctx, validator, parse))
     return results
 
 
@@ -125,6 +126,7 @@ def _ingest_one(
     outbox_root: Path,
     ctx: IngestContext,
     validator: ReturnValidator,
+    parse: Callable,
 ) -> FileResult:
     outbox = outbox_root / delivery.intake_department
     dept_name = ctx.reference.departments.get(

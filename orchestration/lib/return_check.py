@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from orchestration.lib.expectations.validator import ReturnValidator
@@ -23,9 +24,14 @@ def one_per_cell(findings: list[Finding]) -> list[Finding]:
 
 
 def check_return(
-    path: Path, intake_department: str, ctx: ParseContext, validator: ReturnValidator
+    path: Path,
+    intake_department: str,
+    ctx: ParseContext,
+    validator: ReturnValidator,
+    parse: Callable[[Path, str, ParseContext], ParsedReturn] = parse_return,
 ) -> ParsedReturn:
-    parsed = parse_return(path, intake_department, ctx)
+    """``parse`` is the in-process parser, or a sandboxed one (a child process) in the pipeline."""
+    parsed = parse(path, intake_department, ctx)
     spec = ctx.returns.get(parsed.return_code or "")
     if spec is not None:
         parsed.findings += validator.validate(spec, parsed)

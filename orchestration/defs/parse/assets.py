@@ -69,13 +69,15 @@ def raw_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     try:
         store = RawStore(con, load_returns())
         store.ensure_schema()
-        results = ingest_pending(
-            warehouse.archive,
-            store,
-            warehouse.outbox_root,
-            warehouse.ingest_context(),
-            validator_factory,
-        )
+        with warehouse.sandboxed_parser() as parse:
+            results = ingest_pending(
+                warehouse.archive,
+                store,
+                warehouse.outbox_root,
+                warehouse.ingest_context(),
+                validator_factory,
+                parse,
+            )
         counts = {
             t: con.execute(f"select count(*) from raw.{t}").fetchone()[0]
             for t in raw_table_descriptions()
