@@ -19,6 +19,12 @@ concurrency:
     max_concurrent_runs: 1
   pools:
     default_limit: 1
+run_monitoring:
+  # A run whose process died (killed, machine restarted) is marked failed by the daemon
+  # instead of staying "started" for ever; the next run redoes its work from the archive.
+  enabled: true
+  start_timeout_seconds: 180
+  poll_interval_seconds: 30
 telemetry:
   enabled: false
 """

@@ -65,13 +65,15 @@ def rebuild(home: Path, as_of: str | None = None):
     already sent are not rewritten. A failed rebuild puts the previous build database back."""
     from orchestration.defs.resources import WarehouseResource
 
-    build = WarehouseResource(home=str(home)).build_db
+    warehouse = WarehouseResource(home=str(home))
+    build = warehouse.build_db
     moved = []
-    for path in (build, build.with_name(build.name + ".wal")):
-        if path.exists():
-            backup = path.with_name(path.name + ".before-rebuild")
-            os.replace(path, backup)
-            moved.append((backup, path))
+    with warehouse.writer_lock():  # not while another run writes the build database
+        for path in (build, build.with_name(build.name + ".wal")):
+            if path.exists():
+                backup = path.with_name(path.name + ".before-rebuild")
+                os.replace(path, backup)
+                moved.append((backup, path))
     result = run_pipeline(home, as_of=as_of)
     for backup, path in moved:
         if result.success:

@@ -23,6 +23,7 @@ from orchestration.lib.raw_store import LOCAL_TZ
 from orchestration.lib.reference import load_reference
 from orchestration.lib.return_spec import load_contract, load_returns
 from orchestration.lib.sandboxed_parse import SandboxedParser
+from orchestration.lib.writer_lock import writer_lock
 
 PUBLISHED_DB_NAME = "indicators.duckdb"
 
@@ -82,12 +83,21 @@ class WarehouseResource(dg.ConfigurableResource):
     def dbt_target_path(self, run_id: str) -> Path:
         return self.root / "dbt_runs" / run_id
 
-    def ensure_folders(self) -> None:
-        """Create the home's folders, with one intake and outbox folder per department."""
+    def writer_lock(self):
+        """Held by every step that writes; another run's step waits for it."""
+        return writer_lock(self.root / ".writer.lock")
+
+    def ensure_intake_folders(self) -> None:
+        """What archiving needs, and nothing more: a broken outbox must not stop intake."""
         for dept in load_reference().departments:
             (self.intake_root / dept).mkdir(parents=True, exist_ok=True)
-            (self.outbox_root / dept).mkdir(parents=True, exist_ok=True)
         self.archive.ensure()
+
+    def ensure_folders(self) -> None:
+        """Create the home's folders, with one intake and outbox folder per department."""
+        self.ensure_intake_folders()
+        for dept in load_reference().departments:
+            (self.outbox_root / dept).mkdir(parents=True, exist_ok=True)
         self.build_db.parent.mkdir(parents=True, exist_ok=True)
 
     def connect_build(self) -> duckdb.DuckDBPyConnection:

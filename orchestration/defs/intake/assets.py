@@ -44,14 +44,15 @@ def received_at_from(config: IntakeConfig) -> dt.datetime | None:
 def intake_archive(
     context: dg.AssetExecutionContext, config: IntakeConfig, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    warehouse.ensure_folders()
-    deliveries = archive_waiting_files(
-        warehouse.intake_root,
-        warehouse.archive,
-        list(load_reference().departments),
-        received_at=received_at_from(config),
-        clock=warehouse.now,
-    )
+    warehouse.ensure_intake_folders()
+    with warehouse.writer_lock():
+        deliveries = archive_waiting_files(
+            warehouse.intake_root,
+            warehouse.archive,
+            list(load_reference().departments),
+            received_at=received_at_from(config),
+            clock=warehouse.now,
+        )
     for d in deliveries:
         context.log.info(f"archived {d.intake_department}/{d.original_name} as {d.sha256[:12]}")
     return dg.MaterializeResult(

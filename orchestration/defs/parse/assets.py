@@ -65,6 +65,13 @@ def raw_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         made.append(warehouse.make_validator())
         return made[0]
 
+    with warehouse.writer_lock():
+        results, counts = _ingest(warehouse, validator_factory)
+    docs = made[0].build_data_docs() if made else None
+    yield from _report(context, results, counts, docs)
+
+
+def _ingest(warehouse: WarehouseResource, validator_factory):
     con = warehouse.connect_build()
     try:
         store = RawStore(con, load_returns())
@@ -84,12 +91,15 @@ def raw_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         }
     finally:
         con.close()
+    return results, counts
+
+
+def _report(context, results, counts, docs):
     for r in results:
         context.log.info(
             f"{r.department}/{r.original_name}: {r.outcome}, "
             f"{r.rows_loaded}/{r.rows_read} rows loaded, receipt {r.receipt}"
         )
-    docs = made[0].build_data_docs() if made else None
     for spec in load_returns().values():
         files = [r for r in results if r.return_code == spec.code]
         rejected = [r.original_name for r in files if r.outcome == "rejected"]

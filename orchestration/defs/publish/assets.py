@@ -25,11 +25,12 @@ PUBLISHED_WAREHOUSE = dg.AssetKey(["published_warehouse"])
 def published_warehouse(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    published = publish_snapshot(
-        warehouse.build_db,
-        warehouse.published_db,
-        check_sql="select count(*) from marts.target_progress",
-    )
+    with warehouse.writer_lock():
+        published = publish_snapshot(
+            warehouse.build_db,
+            warehouse.published_db,
+            check_sql="select count(*) from marts.target_progress",
+        )
     con = duckdb.connect(str(published), read_only=True)
     try:
         counts = {

@@ -52,7 +52,7 @@ def warehouse_models(
     config: DbtBuildConfig,
 ):
     args = ["build", "--vars", json.dumps(dbt_vars(config, warehouse.now().date()))]
-    with warehouse.dbt_environment():
+    with warehouse.writer_lock(), warehouse.dbt_environment():
         yield from dbt.cli(
             args, context=context, target_path=warehouse.dbt_target_path(context.run.run_id)
         ).stream()

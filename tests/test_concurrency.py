@@ -1,0 +1,67 @@
+"""Two writers at once: one waits for the other; nothing is written twice or half."""
+
+import threading
+import time
+
+import duckdb
+import pytest
+from conftest import AS_OF, query
+
+from orchestration.lib.writer_lock import writer_lock
+from orchestration.runner import run_pipeline
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_run_waits_while_another_writer_holds_the_warehouse(home, warehouse, fill_jobs):
+    fill_jobs(warehouse.intake_root / "rsj" / "jobs_2026-01.xlsx", "2026-01")
+    outcome = {}
+    with writer_lock(warehouse.root / ".writer.lock"):  # another run is writing
+        runner = threading.Thread(
+            target=lambda: outcome.update(result=run_pipeline(home, as_of=AS_OF))
+        )
+        runner.start()
+        time.sleep(6)
+        assert runner.is_alive()  # waiting, not writing
+        assert not warehouse.build_db.exists()
+        assert list((warehouse.intake_root / "rsj").iterdir())  # not even archived yet
+    runner.join(timeout=300)
+    assert outcome["result"].success
+    assert query(warehouse.published_db, "select count(*) from marts.fct_jobs_street_monthly") == [
+        (13,)
+    ]
+
+
+def test_an_unwritable_outbox_fails_the_run_and_keeps_the_snapshot_and_archive(
+    home, warehouse, fill_jobs
+):
+    fill_jobs(warehouse.intake_root / "rsj" / "jobs_2026-01.xlsx", "2026-01")
+    assert run_pipeline(home, as_of=AS_OF).success
+    good = warehouse.published_db.read_bytes()
+
+    outbox = warehouse.outbox_root / "rsj"
+    for p in outbox.iterdir():
+        p.unlink()
+    outbox.rmdir()
+    outbox.write_text("not a folder")  # the outbox cannot take a receipt (root ignores modes)
+    fill_jobs(warehouse.intake_root / "rsj" / "jobs_2026-02.xlsx", "2026-02")
+    result = run_pipeline(home, as_of=AS_OF)
+
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert "outbox" in str(failure.event_specific_data.error.message) + str(
+        failure.event_specific_data.error.cause
+    )
+    assert warehouse.published_db.read_bytes() == good
+    assert len(list((home / "archive" / "deliveries").glob("*.json"))) == 2  # archived, kept
+    con = duckdb.connect(str(warehouse.build_db), read_only=True)
+    try:  # the failed file left no half record: it will be processed on the next run
+        assert con.execute("select count(*) from raw.files").fetchone()[0] == 1
+    finally:
+        con.close()
+
+    outbox.unlink()
+    assert run_pipeline(home, as_of=AS_OF).success  # fixed: the next run finishes the work
+    assert query(
+        warehouse.published_db, "select count(distinct period) from marts.fct_jobs_street_monthly"
+    ) == [(2,)]
