@@ -99,12 +99,4 @@ measures as (
 
 )
 
-select
-    'enterprises' as feeding_return,
-    feeding_measure,
-    period,
-    period_month,
-    cast(monthly as decimal(20, 4)) as monthly_actual_base,
-    cast(ytd as decimal(20, 4)) as ytd_actual_base,
-    files as source_file_sha256s
-from measures
+{{ measures_output('enterprises') }}

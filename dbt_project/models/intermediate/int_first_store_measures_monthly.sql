@@ -4,19 +4,9 @@
 --   luxury_hotels         distinct brands marked 高端酒店
 with
 
-current_files as (
-
-    {{ current_files('first_stores') }}
-
-),
-
 months as (
 
-    select
-        period,
-        period_month,
-        list(file_sha256) over (order by period_month) as files_to_date
-    from current_files
+    {{ months_with_files('first_stores') }}
 
 ),
 
@@ -82,12 +72,4 @@ measures as (
 
 )
 
-select
-    'first_stores' as feeding_return,
-    feeding_measure,
-    period,
-    period_month,
-    cast(monthly as decimal(20, 4)) as monthly_actual_base,
-    cast(ytd as decimal(20, 4)) as ytd_actual_base,
-    files as source_file_sha256s
-from measures
+{{ measures_output('first_stores') }}

@@ -6,20 +6,9 @@
 --   funds_arrived             本月到资, summed over the year
 with
 
-current_files as (
-
-    {{ current_files('investment') }}
-
-),
-
 months as (
 
-    select
-        period,
-        period_month,
-        file_sha256,
-        list(file_sha256) over (order by period_month) as files_to_date
-    from current_files
+    {{ months_with_files('investment') }}
 
 ),
 
@@ -125,12 +114,4 @@ measures as (
 
 )
 
-select
-    'investment' as feeding_return,
-    feeding_measure,
-    period,
-    period_month,
-    cast(monthly as decimal(20, 4)) as monthly_actual_base,
-    cast(ytd as decimal(20, 4)) as ytd_actual_base,
-    files as source_file_sha256s
-from measures
+{{ measures_output('investment') }}

@@ -24,16 +24,9 @@ measures as (
 
 ),
 
-current_files as (
-
-    {{ current_files('jobs') }}
-
-),
-
 files as (
 
-    select period, list(file_sha256) over (order by period_month) as source_file_sha256s
-    from current_files
+    {{ months_with_files('jobs') }}
 
 )
 
@@ -48,6 +41,6 @@ select
             partition by measures.feeding_measure order by measures.period_month
         ) as decimal(20, 4)
     ) as ytd_actual_base,
-    files.source_file_sha256s
+    files.files_to_date as source_file_sha256s
 from measures
 left join files using (period)
