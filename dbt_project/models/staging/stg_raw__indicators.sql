@@ -10,12 +10,7 @@ renamed as (
 
     select
         ---------- lineage
-        file_sha256,
-        department_code,
-        period,
-        cast(period || '-01' as date) as period_month,
-        sheet_name,
-        source_row,
+        {{ lineage_columns() }}
 
         ---------- indicator
         target_code,
