@@ -13,7 +13,8 @@ from orchestration.lib.progress_report import latest_progress_rows, progress_tex
 from orchestration.lib.reference import load_reference
 from orchestration.lib.return_spec import load_contract, load_returns
 from orchestration.lib.samples import all_sample_files
-from orchestration.lib.template_writer import template_filename, write_all_templates
+from orchestration.lib.template_names import template_filename
+from orchestration.lib.template_writer import write_all_templates
 from orchestration.runner import archive_only, run_pipeline
 
 

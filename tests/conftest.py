@@ -14,7 +14,8 @@ from orchestration.lib.reference import Reference, load_reference
 from orchestration.lib.return_spec import Contract, ReturnSpec, load_contract, load_returns
 from orchestration.lib.samples.jobs import jobs_rows
 from orchestration.lib.template_filler import fill_template
-from orchestration.lib.template_writer import template_filename, write_all_templates
+from orchestration.lib.template_names import template_filename
+from orchestration.lib.template_writer import write_all_templates
 
 AS_OF = "2026-11-25"
 

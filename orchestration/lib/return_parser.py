@@ -15,6 +15,7 @@ from orchestration.lib.file_limits import Limits
 from orchestration.lib.findings import Finding, RuleCatalogue
 from orchestration.lib.reference import Reference
 from orchestration.lib.return_spec import Contract, ReturnSpec
+from orchestration.lib.template_names import template_filename
 from orchestration.lib.workbook_reader import (
     DEFAULT_LIMITS,
     UnreadableWorkbook,
@@ -96,7 +97,14 @@ def _identify(workbook, result: ParsedReturn, ctx: ParseContext) -> ReturnSpec |
     rules = ctx.rules
     meta_grid = workbook.grid(ctx.contract.meta_sheet)
     if meta_grid is None:
-        result.findings.append(rules.finding("NOT_A_TEMPLATE", expected=ctx.contract.meta_sheet))
+        templates = "、".join(
+            f"{ctx.returns[r].title}（{template_filename(ctx.returns[r], result.intake_department, ctx.reference)}）"
+            for r in ctx.reference.returns_filed_by(result.intake_department)
+            if r in ctx.returns
+        )
+        result.findings.append(
+            rules.finding("NOT_A_TEMPLATE", expected=ctx.contract.meta_sheet, detail=templates)
+        )
         return None
     meta = {clean_text(r[0]): clean_text(r[2]) for r in meta_grid if len(r) >= 3 and r[0]}
     result.return_code = meta.get("return_code") or None

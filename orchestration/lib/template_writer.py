@@ -12,6 +12,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from orchestration.lib.reference import Reference
 from orchestration.lib.return_spec import Contract, ReturnSpec
 from orchestration.lib.stable_xlsx import save_stable
+from orchestration.lib.template_names import template_filename
 
 TITLE_ROW = 1
 HEADER_AREA_FIRST_ROW = 2  # 填报单位 / 报告期 / 填报人 / 联系电话, two per row
@@ -23,13 +24,6 @@ _THIN = Side(style="thin", color="999999")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _LABEL_FILL = PatternFill("solid", fgColor="DDEBF7")
 _INPUT_FILL = PatternFill("solid", fgColor="FFFDE7")
-
-
-def template_filename(spec: ReturnSpec, department_code: str, reference: Reference) -> str:
-    """``jobs.xlsx`` when one department files the return, ``indicators_czj.xlsx`` otherwise."""
-    if len(reference.departments_filing(spec.code)) > 1:
-        return f"{spec.code}_{department_code}.xlsx"
-    return f"{spec.code}.xlsx"
 
 
 def periods(contract: Contract) -> list[str]:
