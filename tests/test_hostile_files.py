@@ -185,3 +185,52 @@ def test_a_reader_that_hangs_is_stopped_at_the_timeout(tmp_path, fill_jobs, stri
     with SandboxedParser(timeout_seconds=0.001) as hasty:
         finding = _only(hasty(path, "rsj", strict))
     assert finding.rule_code == "PARSER_CRASHED" and "秒" in finding.message
+
+
+def test_the_ingest_step_reads_through_the_sandbox(
+    tmp_path, fill_jobs, jobs_spec, warehouse, validator
+):
+    """ingest_pending hands every file to the parser it is given: a starved sandbox fails
+    the heavy file (a receipt, nothing loaded) and the light file still loads."""
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    from orchestration.lib.ingest import ingest_pending
+    from orchestration.lib.intake_folders import archive_waiting_files
+    from orchestration.lib.raw_store import LOCAL_TZ, RawStore
+    from orchestration.lib.sandboxed_parse import SandboxedParser
+
+    heavy = fill_jobs(warehouse.intake_root / "rsj" / "heavy_2026-01.xlsx", "2026-01")
+    wb = load_workbook(heavy)
+    for r in range(6, 1006):
+        wb[jobs_spec.sheet].cell(row=r, column=9, value="汉" * 32_000)
+    wb.save(heavy)
+    fill_jobs(warehouse.intake_root / "rsj" / "light_2026-02.xlsx", "2026-02")
+    archive_waiting_files(
+        warehouse.intake_root,
+        warehouse.archive,
+        ["rsj"],
+        received_at=dt.datetime(2026, 3, 3, 9, 30, tzinfo=LOCAL_TZ),
+    )
+    con = warehouse.connect_build()
+    try:
+        store = RawStore(con, load_returns())
+        store.ensure_schema()
+        ctx = warehouse.ingest_context()
+        ctx = type(ctx)(
+            ctx.contract, ctx.returns, ctx.reference, ctx.rules, Limits(max_expanded_bytes=512 * MB)
+        )
+        with SandboxedParser(memory_bytes=48 * MB, timeout_seconds=60) as parse:
+            results = ingest_pending(
+                warehouse.archive, store, warehouse.outbox_root, ctx, lambda: validator, parse
+            )
+        outcomes = {r.original_name: (r.outcome, r.rows_loaded) for r in results}
+        assert outcomes == {
+            "heavy_2026-01.xlsx": ("rejected", 0),
+            "light_2026-02.xlsx": ("accepted", 13),
+        }
+        codes = con.execute("select rule_code from raw.findings").fetchall()
+        assert codes == [("PARSER_CRASHED",)]
+    finally:
+        con.close()

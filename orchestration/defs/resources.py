@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from orchestration.lib.sandboxed_parse import SandboxedParser
 from orchestration.lib.writer_lock import writer_lock
 
 PUBLISHED_DB_NAME = "indicators.duckdb"
+log = logging.getLogger(__name__)
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -101,8 +103,25 @@ class WarehouseResource(dg.ConfigurableResource):
         self.build_db.parent.mkdir(parents=True, exist_ok=True)
 
     def connect_build(self) -> duckdb.DuckDBPyConnection:
+        """The build database; a corrupt one is set aside, and the archive rebuilds it."""
         self.build_db.parent.mkdir(parents=True, exist_ok=True)
-        return duckdb.connect(str(self.build_db))
+        try:
+            con = duckdb.connect(str(self.build_db))
+            con.execute("select 1").fetchall()
+            return con
+        except duckdb.Error as exc:
+            if not self.build_db.exists() or "lock" in str(exc).lower():
+                raise
+            stamp = self.now().strftime("%Y%m%dT%H%M%S")
+            aside = self.build_db.with_name(f"{self.build_db.name}.corrupt-{stamp}")
+            log.error(
+                "build database %s unreadable (%s); set aside as %s", self.build_db, exc, aside
+            )
+            os.replace(self.build_db, aside)
+            wal = self.build_db.with_name(self.build_db.name + ".wal")
+            if wal.exists():
+                os.replace(wal, aside.with_name(aside.name + ".wal"))
+            return duckdb.connect(str(self.build_db))
 
     def ingest_context(self) -> IngestContext:
         return IngestContext(

@@ -57,6 +57,23 @@ def _outcome(parsed: ParsedReturn) -> str:
     return "accepted"
 
 
+MAX_NAME_CHARS = 120
+_CONTROL_OR_SEPARATOR = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
+def invalid_name_finding(original_name: str, rules) -> Finding | None:
+    """A name with control characters, a path separator or an absurd length is refused
+    (the file is archived all the same, and the receipt shows the name made harmless)."""
+    if _CONTROL_OR_SEPARATOR.search(original_name) or len(original_name) > MAX_NAME_CHARS:
+        shown = _CONTROL_OR_SEPARATOR.sub("?", original_name)[:MAX_NAME_CHARS]
+        return rules.finding(
+            "FILE_NAME_INVALID",
+            value=shown,
+            expected=f"{MAX_NAME_CHARS} 个字符以内，不含控制字符和反斜杠",
+        )
+    return None
+
+
 _PERIOD_IN_NAME = re.compile(r"(20\d{2})\s*[-_.年]?\s*(\d{1,2})(?!\d)")
 
 
@@ -179,9 +196,13 @@ def _ingest_one(
         latest_period=f"{received.year:04d}-{received.month:02d}",
         limits=ctx.limits,
     )
-    parsed = check_return(
-        archive.blob_path(delivery), delivery.intake_department, parse_ctx, validator
-    )
+    bad_name = invalid_name_finding(delivery.original_name, ctx.rules)
+    if bad_name is not None:
+        parsed = ParsedReturn(intake_department=delivery.intake_department, findings=[bad_name])
+    else:
+        parsed = check_return(
+            archive.blob_path(delivery), delivery.intake_department, parse_ctx, validator, parse
+        )
     spec = ctx.returns.get(parsed.return_code or "")
     parsed.findings += history_findings(parsed, spec, store, ctx.reference, ctx.rules)
     parsed.findings += filename_findings(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from orchestration.lib.findings import Finding
@@ -55,16 +56,25 @@ class Receipt:
     findings: Sequence[Finding]
 
 
+_UNSAFE_IN_NAME = re.compile(r"[\x00-\x1f\x7f\\/:*?\"<>|]")
+MAX_STEM = 60
+
+
 def receipt_name(original_name: str, sha256: str, duplicate: bool = False) -> str:
-    """Named after the file it answers, plus the content hash so each version has its own."""
-    stem = Path(original_name).stem
+    """Named after the file it answers, plus the content hash so each version has its own.
+
+    Characters no file system or department's PC takes are replaced, and long names cut.
+    """
+    stem = _UNSAFE_IN_NAME.sub("_", Path(original_name).stem)[:MAX_STEM].strip(". ") or "file"
     return f"{stem}_回执_{sha256[:8]}{'_重复' if duplicate else ''}.xlsx"
 
 
 def inert(value: object) -> object:
-    """Text echoed from a file, made unable to run as a formula in Excel or WPS."""
+    """Text echoed from a file, made unable to run as a formula in Excel or WPS, and
+    without the control characters a workbook cannot hold."""
     if not isinstance(value, str):
         return value
+    value = ILLEGAL_CHARACTERS_RE.sub("?", value)
     if value[:1] in ("=", "@", "\t", "\r") or (value[:1] in "+-" and not _NUMBER.fullmatch(value)):
         return "'" + value
     return value
