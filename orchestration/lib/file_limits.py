@@ -1,7 +1,9 @@
 """Limits on what a received file may cost to read, checked before a reader touches it.
 
-A zip-based workbook (.xlsx, .xlsm, .ods) is inflated once here with a running cap: the
-sizes a zip declares can lie, so the cap is on the bytes actually produced.
+A zip-based workbook (.xlsx, .xlsm, .ods) is inflated once here, with a running cap on
+the bytes produced as well as a check of the declared sizes. Python's zipfile stops at a
+member's declared size, so a zip that under-declares fails its CRC here and is refused as
+damaged before calamine (which would trust the stream) ever opens it.
 """
 
 from __future__ import annotations
