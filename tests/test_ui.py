@@ -110,13 +110,17 @@ def test_ui_serves_on_loopback_runs_the_sensor_and_stops_everything(home, wareho
             warehouse.published_db, "select distinct period from marts.fct_jobs_street_monthly"
         ) == [("2026-10",)]
 
-        data = _graphql(
-            port,
-            '{ runsOrError(filter: {pipelineName: "ingest_and_publish"}) '
-            "{ ... on Runs { results { status tags { key value } } } } }",
-        )
-        runs = data["runsOrError"]["results"]
-        assert [r["status"] for r in runs] == ["SUCCESS"]
+        def sensor_runs():
+            data = _graphql(
+                port,
+                '{ runsOrError(filter: {pipelineName: "ingest_and_publish"}) '
+                "{ ... on Runs { results { status tags { key value } } } } }",
+            )
+            return data["runsOrError"]["results"]
+
+        # The snapshot appears during the run's last step; the run ends just after.
+        runs = _wait(lambda: [r for r in sensor_runs() if r["status"] == "SUCCESS"], 60, "run end")
+        assert len(sensor_runs()) == 1
         assert any(t["key"] == "dagster/sensor_name" for t in runs[0]["tags"])
 
         family = _children(ui.pid)
