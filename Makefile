@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint format ui clean-home
+.PHONY: install demo test lint format ui system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -19,7 +19,14 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/indicators demo
 
-test: $(STAMP)
+# The tests re-save workbooks with LibreOffice itself, as departments' programs do.
+system-deps:
+	@command -v soffice >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libreoffice-calc-nogui >/dev/null; }
+
+test: $(STAMP) system-deps
 	$(BIN)/ruff check orchestration tests
 	$(BIN)/ruff format --check orchestration tests
 	$(BIN)/pytest
