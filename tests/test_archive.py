@@ -73,3 +73,19 @@ def test_archiving_removes_the_file_from_intake_only_after_it_is_stored(tmp_path
     assert [archive.blob_path(d).read_bytes() for d in deliveries] == [b"a", b"b"]
     # A backfill batch keeps the folder's order, a microsecond apart.
     assert deliveries[1].received - deliveries[0].received == dt.timedelta(microseconds=1)
+
+
+def test_what_is_no_departments_folder_is_logged_and_never_read(tmp_path, caplog):
+    from orchestration.lib.intake_folders import unexpected_entries
+
+    intake = tmp_path / "intake"
+    (intake / "rsj" / "sub").mkdir(parents=True)
+    (intake / "rsj" / "sub" / "jobs.xlsx").write_bytes(b"x")
+    (intake / "xyz").mkdir()
+    (intake / "loose.xlsx").write_bytes(b"x")
+    with caplog.at_level("WARNING"):
+        strays = unexpected_entries(intake, ["rsj"])
+        waiting = waiting_files(intake, ["rsj"])
+    assert [p.name for p in strays] == ["loose.xlsx", "xyz"]
+    assert waiting == []  # the sub-folder's file is not taken
+    assert "rsj/sub" in caplog.text and "xyz" in caplog.text

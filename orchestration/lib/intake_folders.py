@@ -37,11 +37,22 @@ def waiting_files(intake_root: Path, department_codes: list[str]) -> list[Waitin
             if is_ignored_name(entry.name):
                 continue
             if entry.is_symlink() or not entry.is_file():
-                log.warning("skipping %s: not a regular file", entry)
+                log.warning("not taken, never followed: %s is a link or a folder", entry)
                 continue
             st = entry.stat()
             found.append(WaitingFile(dept, entry, st.st_size, st.st_mtime_ns))
     return sorted(found, key=lambda w: (w.mtime_ns, str(w.path)))
+
+
+def unexpected_entries(intake_root: Path, department_codes: list[str]) -> list[Path]:
+    """What sits in the intake root but is no department's folder: logged, never read."""
+    if not intake_root.is_dir():
+        return []
+    known = set(department_codes)
+    found = sorted(e for e in intake_root.iterdir() if e.name not in known or not e.is_dir())
+    for entry in found:
+        log.warning("not taken: %s is not a department's intake folder", entry)
+    return found
 
 
 def archive_waiting_files(

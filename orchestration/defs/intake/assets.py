@@ -7,7 +7,7 @@ from pydantic import Field
 
 from orchestration.defs.pools import DUCKDB_WRITER
 from orchestration.defs.resources import WarehouseResource
-from orchestration.lib.intake_folders import archive_waiting_files
+from orchestration.lib.intake_folders import archive_waiting_files, unexpected_entries
 from orchestration.lib.raw_store import LOCAL_TZ
 from orchestration.lib.reference import load_reference
 
@@ -45,6 +45,9 @@ def intake_archive(
     context: dg.AssetExecutionContext, config: IntakeConfig, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     warehouse.ensure_intake_folders()
+    strays = unexpected_entries(warehouse.intake_root, list(load_reference().departments))
+    for stray in strays:
+        context.log.warning(f"not taken: {stray} is not a department's intake folder")
     with warehouse.writer_lock():
         deliveries = archive_waiting_files(
             warehouse.intake_root,
@@ -58,6 +61,7 @@ def intake_archive(
     return dg.MaterializeResult(
         metadata={
             "files_archived": len(deliveries),
+            "entries_not_taken": dg.MetadataValue.json([str(p) for p in strays]),
             "files": dg.MetadataValue.md(
                 "\n".join(
                     f"- `{d.intake_department}/{d.original_name}` → `{d.blob}`" for d in deliveries
