@@ -95,3 +95,66 @@ def test_a_failing_dbt_test_leaves_the_last_good_snapshot(home, warehouse, fill_
         warehouse.published_db,
         "select distinct period from marts.target_progress where period is not null",
     ) == [("2026-01",)]
+
+
+HAMMER = textwrap.dedent(
+    """
+    import json, sys, time, pathlib, duckdb
+    db, stop = sys.argv[1], pathlib.Path(sys.argv[2])
+    queries, errors, seen = 0, [], set()
+    deadline = time.monotonic() + 240
+    while not stop.exists() and time.monotonic() < deadline:
+        try:
+            con = duckdb.connect(db, read_only=True)
+            rows = con.execute("select count(*) from marts.fct_jobs_street_monthly").fetchone()[0]
+            total = con.execute(
+                "select coalesce(sum(new_jobs), 0) from marts.fct_jobs_street_monthly"
+            ).fetchone()[0]
+            ytd = con.execute(
+                "select coalesce(max(ytd_actual_base), 0) from marts.target_progress "
+                "where target_code = 'JOB_NEW'"
+            ).fetchone()[0]
+            con.close()
+            if float(ytd) != float(total):
+                errors.append(f"partial snapshot: ytd {ytd} != rows {total}")
+            seen.add(rows)
+            queries += 1
+            time.sleep(0.02)
+        except Exception as exc:
+            errors.append(repr(exc))
+    print(json.dumps({"queries": queries, "errors": errors[:5], "seen": sorted(seen)}))
+    """
+)
+
+
+def test_analysts_hammering_the_snapshot_while_runs_publish_see_no_error(
+    home, warehouse, fill_jobs
+):
+    import json
+
+    fill_jobs(warehouse.intake_root / "rsj" / "jobs_2026-01.xlsx", "2026-01")
+    assert run_pipeline(home, as_of=AS_OF).success
+    stop = home / "stop-hammering"
+    analysts = [
+        subprocess.Popen(
+            [sys.executable, "-c", HAMMER, str(warehouse.published_db), str(stop)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    try:
+        for month in (2, 3):
+            fill_jobs(
+                warehouse.intake_root / "rsj" / f"jobs_2026-{month:02d}.xlsx", f"2026-{month:02d}"
+            )
+            assert run_pipeline(home, as_of=AS_OF).success
+    finally:
+        stop.touch()
+    reports = [json.loads(a.communicate(timeout=60)[0]) for a in analysts]
+    for report in reports:
+        assert report["errors"] == []
+        assert report["queries"] > 10
+        assert report["seen"][-1] == 39  # each analyst ends on the snapshot with three months
+    seen_by_all = set().union(*(set(r["seen"]) for r in reports))
+    assert {13, 39} <= seen_by_all  # they read the old snapshots and the new, never half of one
