@@ -10,7 +10,10 @@ import pytest
 
 from orchestration import paths
 from orchestration.defs.resources import WarehouseResource
+from orchestration.lib.findings import load_rules
 from orchestration.lib.reference import Reference, load_reference
+from orchestration.lib.return_check import check_return
+from orchestration.lib.return_parser import ParseContext
 from orchestration.lib.return_spec import Contract, ReturnSpec, load_contract, load_returns
 from orchestration.lib.samples.jobs import jobs_rows
 from orchestration.lib.template_filler import fill_template
@@ -47,11 +50,22 @@ def validator(tmp_path_factory, reference):
     """The expectation suites as committed, in a throwaway GX context (imported once)."""
     from orchestration.lib.expectations.suite_files import load_suites
     from orchestration.lib.expectations.validator import ReturnValidator
-    from orchestration.lib.findings import load_rules
 
     return ReturnValidator(
         load_suites(paths.EXPECTATIONS_DIR), reference, load_rules(), tmp_path_factory.mktemp("gx")
     )
+
+
+@pytest.fixture
+def ctx(contract, reference) -> ParseContext:
+    """How the pipeline parses a file received in November 2026."""
+    return ParseContext(contract, load_returns(), reference, load_rules(), latest_period="2026-11")
+
+
+@pytest.fixture
+def check(ctx, validator):
+    """Read and validate a file as the pipeline does (parser, then expectation suite)."""
+    return lambda path, dept, _ctx=None: check_return(path, dept, _ctx or ctx, validator)
 
 
 @pytest.fixture

@@ -7,11 +7,6 @@ import subprocess
 import pytest
 from openpyxl import Workbook
 
-from orchestration.lib.findings import load_rules
-from orchestration.lib.return_check import check_return
-from orchestration.lib.return_parser import ParseContext
-from orchestration.lib.return_spec import load_returns
-
 FORMATS = {
     "xlsx": "xlsx:Calc MS Excel 2007 XML",
     "xls": "xls:MS Excel 97",
@@ -45,19 +40,13 @@ def resave(path, target: str, out_dir):
     return saved
 
 
-@pytest.fixture
-def check(contract, reference, validator):
-    ctx = ParseContext(contract, load_returns(), reference, load_rules(), "2026-11")
-    return lambda path, dept="rsj": check_return(path, dept, ctx, validator)
-
-
 @pytest.mark.parametrize("target", ["xlsx", "xls", "ods"])
 def test_our_template_resaved_by_libreoffice_is_accepted_with_the_same_figures(
     tmp_path, fill_jobs, check, target
 ):
     original = fill_jobs(tmp_path / "jobs_2026-03.xlsx", "2026-03")
     resaved = resave(original, target, tmp_path / "out")
-    ours, theirs = check(original), check(resaved)
+    ours, theirs = check(original, "rsj"), check(resaved, "rsj")
     assert theirs.accepted, [f.message for f in theirs.findings]
     assert (theirs.return_code, theirs.template_version, theirs.period) == ("jobs", "1", "2026-03")
     assert theirs.rows == ours.rows  # every figure, street and source row
@@ -92,7 +81,7 @@ def test_a_workbook_that_is_not_our_template_is_told_which_template_to_use(tmp_p
     wb.active.append(["街道", "新增就业人数"])
     wb.active.append(["民族街道", 12])
     wb.save(tmp_path / "mine.xlsx")
-    parsed = check(resave(tmp_path / "mine.xlsx", target, tmp_path / "out"))
+    parsed = check(resave(tmp_path / "mine.xlsx", target, tmp_path / "out"), "rsj")
     assert [f.rule_code for f in parsed.findings] == ["NOT_A_TEMPLATE"]
     assert "就业情况月报（jobs.xlsx）" in parsed.findings[0].hint
     assert "indicators_rsj.xlsx" in parsed.findings[0].hint

@@ -6,21 +6,6 @@ import pytest
 from openpyxl import load_workbook
 
 from orchestration.lib import uscc
-from orchestration.lib.findings import load_rules
-from orchestration.lib.return_check import check_return
-from orchestration.lib.return_parser import ParseContext
-from orchestration.lib.return_spec import load_returns
-
-
-@pytest.fixture
-def ctx(contract, reference):
-    return ParseContext(contract, load_returns(), reference, load_rules(), latest_period="2026-11")
-
-
-@pytest.fixture
-def check(ctx, validator):
-    """Read and validate a file as the pipeline does (parser, then expectation suite)."""
-    return lambda path, dept, _ctx=None: check_return(path, dept, _ctx or ctx, validator)
 
 
 def _codes(parsed):

@@ -36,14 +36,23 @@ def history_findings(parsed, spec, store, reference, rules) -> list[Finding]:
     )
 
 
-def ytd_decrease_findings(parsed, spec, store, reference, rules) -> list[Finding]:
+def _ytd_sum_rows(parsed, spec, reference):
+    """The indicators rows of targets measured as a year-to-date sum that give 本年累计值."""
     if spec.code != "indicators":
-        return []
-    findings = []
+        return
     for row in parsed.rows:
         target = reference.targets.get(row.get("target_code"))
-        if target is None or target.measure_type != "ytd_sum" or row.get("ytd_value") is None:
-            continue
+        if (
+            target is not None
+            and target.measure_type == "ytd_sum"
+            and row.get("ytd_value") is not None
+        ):
+            yield row, target
+
+
+def ytd_decrease_findings(parsed, spec, store, reference, rules) -> list[Finding]:
+    findings = []
+    for row, target in _ytd_sum_rows(parsed, spec, reference):
         previous = store.previous_ytd(parsed.department_code, target.code, parsed.period)
         if previous is not None and float(row["ytd_value"]) < previous - TOLERANCE:
             findings.append(
@@ -124,11 +133,8 @@ def ytd_findings(
     ytd_label = spec.column("ytd_value").label
     findings = []
     month = int(parsed.period[5:7])
-    for row in parsed.rows:
-        target = reference.targets.get(row.get("target_code"))
-        if target is None or target.measure_type != "ytd_sum":
-            continue
-        if row.get("month_value") is None or row.get("ytd_value") is None:
+    for row, target in _ytd_sum_rows(parsed, spec, reference):
+        if row.get("month_value") is None:
             continue
         earlier = store.earlier_month_values(parsed.department_code, target.code, parsed.period)
         total = sum(earlier.values()) + float(row["month_value"])
