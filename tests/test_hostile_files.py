@@ -129,12 +129,17 @@ def test_a_macro_workbook_is_read_for_its_values_only(tmp_path, fill_jobs, check
     assert parsed.accepted and len(parsed.rows) == 13
 
 
-def test_a_workbook_without_the_data_sheet(tmp_path, fill_jobs, jobs_spec, check):
+@pytest.mark.parametrize("how", ["renamed", "deleted"])
+def test_a_workbook_without_the_data_sheet(tmp_path, fill_jobs, jobs_spec, check, how):
     from openpyxl import load_workbook
 
     path = fill_jobs(tmp_path / "j.xlsx", "2026-03")
     wb = load_workbook(path)
-    wb[jobs_spec.sheet].title = "Sheet1"
+    if how == "renamed":
+        wb[jobs_spec.sheet].title = "Sheet1"
+    else:
+        wb.create_sheet("Sheet1")
+        wb.remove(wb[jobs_spec.sheet])
     wb.save(path)
     finding = _only(check(path))
     assert finding.rule_code == "SHEET_MISSING" and "就业情况月报" in finding.message
@@ -237,3 +242,89 @@ def test_the_ingest_step_reads_through_the_sandbox(
         assert codes == [("PARSER_CRASHED",)]
     finally:
         con.close()
+
+
+def _data_cell(path, jobs_spec, column_name: str, data_row: int = 0):
+    """The openpyxl cell of ``column_name`` in the ``data_row``-th data row of the sheet."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    sheet = wb[jobs_spec.sheet]
+    label = next(c.label for c in jobs_spec.columns if c.name == column_name)
+    header = next(c for row in sheet.iter_rows() for c in row if c.value == label)
+    return wb, sheet.cell(row=header.row + 1 + data_row, column=header.column)
+
+
+def test_an_encrypted_workbook_is_refused_with_how_to_remove_the_password(
+    tmp_path, fill_jobs, check
+):
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    good = fill_jobs(tmp_path / "good.xlsx", "2026-03")
+    locked = tmp_path / "locked.xlsx"
+    with good.open("rb") as src, locked.open("wb") as out:
+        OOXMLFile(src).encrypt("jianghan", out)
+    finding = _only(check(locked))
+    assert finding.rule_code == "WORKBOOK_ENCRYPTED" and finding.blocking
+    assert "密码" in finding.message and "取消打开密码" in finding.hint
+
+
+def test_a_formula_saved_without_its_result_is_named_by_cell(tmp_path, fill_jobs, jobs_spec, check):
+    """openpyxl, like many scripts, saves a formula without its result: calamine would read
+    an empty cell, so the receipt names the cell instead of calling it blank."""
+    path = fill_jobs(tmp_path / "j.xlsx", "2026-03")
+    wb, cell = _data_cell(path, jobs_spec, "new_jobs", data_row=2)
+    cell.value = "=300+200"
+    wb.save(path)
+    parsed = check(path)
+    assert not parsed.accepted
+    finding = next(f for f in parsed.findings if f.rule_code == "FORMULA_NOT_CALCULATED")
+    assert finding.cell == cell.coordinate and finding.column == "新增就业人数"
+    # One problem per cell: not also reported as a blank required value.
+    assert [f.rule_code for f in parsed.findings if f.cell == cell.coordinate] == [
+        "FORMULA_NOT_CALCULATED"
+    ]
+
+
+def test_the_same_formula_saved_by_a_spreadsheet_program_is_read_as_its_result(
+    tmp_path, fill_jobs, jobs_spec, check
+):
+    from test_other_programs import resave
+
+    path = fill_jobs(tmp_path / "j.xlsx", "2026-03")
+    wb, cell = _data_cell(path, jobs_spec, "new_jobs", data_row=2)
+    cell.value = "=300+200"
+    wb.save(path)
+    saved = resave(path, "xlsx", tmp_path / "out")
+    parsed = check(saved)
+    assert parsed.accepted, [f.message for f in parsed.findings]
+    assert parsed.rows[2]["new_jobs"] == 500
+
+
+def test_a_hidden_data_sheet_is_read_with_a_note(tmp_path, fill_jobs, jobs_spec, check):
+    path = fill_jobs(tmp_path / "j.xlsx", "2026-03")
+    wb, _ = _data_cell(path, jobs_spec, "new_jobs")
+    wb.create_sheet("说明")  # a workbook needs one visible sheet
+    wb[jobs_spec.sheet].sheet_state = "hidden"
+    wb.save(path)
+    parsed = check(path)
+    assert parsed.accepted and len(parsed.rows) == 13
+    notice = next(f for f in parsed.findings if f.rule_code == "SHEET_HIDDEN")
+    assert not notice.blocking and jobs_spec.sheet in notice.message
+
+
+def test_an_entity_expansion_bomb_is_refused_before_any_parser(tmp_path, fill_jobs, check):
+    """A "billion laughs" sheet: ten levels of ten references would expand to gigabytes."""
+    good = fill_jobs(tmp_path / "good.xlsx", "2026-03")
+    levels = "".join(
+        f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' if i else '<!ENTITY l0 "ha">' for i in range(10)
+    )
+    xml = (
+        f'<?xml version="1.0"?><!DOCTYPE worksheet [{levels}]>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&l9;</t></is></c></row>'
+        "</sheetData></worksheet>"
+    ).encode()
+    bomb = _rezip(good, tmp_path / "laughs.xlsx", {"xl/worksheets/sheet1.xml": xml})
+    finding = _only(check(bomb))
+    assert finding.rule_code == "FILE_UNREADABLE" and "实体声明" in finding.message

@@ -35,6 +35,18 @@ def _mb(n: int) -> str:
     return f"{n / MB:.1f} MB"
 
 
+# A workbook's XML never declares a DTD; one that does is an entity-expansion attack
+# ("billion laughs") or an external-entity probe, refused before any parser sees it.
+_DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY", b"<\x00!\x00D\x00O\x00C\x00T\x00Y\x00P\x00E")
+
+
+def _refuse_dtd(data: bytes) -> None:
+    if any(marker in data for marker in _DTD_MARKERS):
+        raise BrokenContainer(
+            "文件含有 XML 实体声明（DOCTYPE/ENTITY），正常的 Excel 文件不含此类内容"
+        )
+
+
 def check_container(path: Path, limits: Limits) -> None:
     size = path.stat().st_size
     if size == 0:
@@ -55,8 +67,11 @@ def check_container(path: Path, limits: Limits) -> None:
             produced = 0
             for info in archive.infolist():
                 with archive.open(info) as member:
+                    tail = b""
                     while chunk := member.read(MB):
                         produced += len(chunk)
+                        _refuse_dtd(tail + chunk)
+                        tail = chunk[-16:]
                         if produced > limits.max_expanded_bytes:
                             raise LimitExceeded(
                                 f"解压后大小超过上限 {_mb(limits.max_expanded_bytes)}"

@@ -18,6 +18,7 @@ from orchestration.lib.return_spec import Contract, ReturnSpec
 from orchestration.lib.template_names import template_filename
 from orchestration.lib.workbook_reader import (
     DEFAULT_LIMITS,
+    EncryptedWorkbook,
     UnreadableWorkbook,
     WorkbookTooLarge,
     read_workbook,
@@ -75,6 +76,9 @@ def parse_return(path: Path, intake_department: str, ctx: ParseContext) -> Parse
     except WorkbookTooLarge as exc:
         result.findings.append(ctx.rules.finding("LIMIT_EXCEEDED", detail=str(exc)))
         return result
+    except EncryptedWorkbook:
+        result.findings.append(ctx.rules.finding("WORKBOOK_ENCRYPTED"))
+        return result
     except UnreadableWorkbook as exc:
         result.findings.append(ctx.rules.finding("FILE_UNREADABLE", detail=str(exc)))
         return result
@@ -87,9 +91,35 @@ def parse_return(path: Path, intake_department: str, ctx: ParseContext) -> Parse
         result.findings.append(ctx.rules.finding("SHEET_MISSING", expected=spec.sheet))
         return result
     result.sheet_name = spec.sheet
+    if spec.sheet in workbook.hidden:
+        # The figures are the department's own, in our template: read them, and say so.
+        result.findings.append(ctx.rules.finding("SHEET_HIDDEN", expected=spec.sheet))
+    _report_uncached_formulas(
+        workbook.uncached_formulas.get(spec.sheet, []), grid, spec, result, ctx
+    )
     _read_header_area(grid, spec, result, ctx)
     _read_table(grid, spec, result, ctx)
     return result
+
+
+def _report_uncached_formulas(cells, grid, spec: ReturnSpec, result, ctx) -> None:
+    """Formulas saved without a result, in the header area or a return column (a helper
+    column of the department's own is not read, so its formulas do not matter)."""
+    label_row, columns = _find_label_row(grid, spec)
+    labels = {i: c.label for c in spec.columns if (i := columns.get(c.name)) is not None}
+    for row, col in sorted(cells):
+        in_header = label_row is None or row <= label_row + 1
+        if not in_header and (col - 1) not in labels:
+            continue
+        result.findings.append(
+            ctx.rules.finding(
+                "FORMULA_NOT_CALCULATED",
+                sheet=spec.sheet,
+                row=row,
+                col_index=col - 1,
+                column=None if in_header else labels[col - 1],
+            )
+        )
 
 
 def _identify(workbook, result: ParsedReturn, ctx: ParseContext) -> ReturnSpec | None:

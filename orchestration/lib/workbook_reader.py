@@ -6,12 +6,16 @@ before and while reading. Macros in an .xlsm are never run: calamine reads cell 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from python_calamine import CalamineError, CalamineWorkbook
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError
+from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
 from orchestration.lib.file_limits import BrokenContainer, LimitExceeded, Limits, check_container
+from orchestration.lib.xlsx_formulas import uncached_formula_cells
 
 DEFAULT_LIMITS = Limits()
 
@@ -24,10 +28,17 @@ class WorkbookTooLarge(UnreadableWorkbook):
     """The file is over a configured limit; the message names it."""
 
 
+class EncryptedWorkbook(UnreadableWorkbook):
+    """The workbook has an opening password: nothing in it can be read."""
+
+
 @dataclass(frozen=True)
 class Workbook:
     sheet_names: list[str]
     grids: dict[str, list[list[object]]]  # sheet name -> rows of cells, from A1
+    hidden: frozenset[str] = frozenset()  # sheets hidden or very hidden
+    # sheet name -> (row, column), 1-based, of formulas saved without their result
+    uncached_formulas: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
     def grid(self, name: str) -> list[list[object]] | None:
         return self.grids.get(name)
@@ -44,6 +55,9 @@ def read_workbook(path: Path, sheets: list[str], limits: Limits = DEFAULT_LIMITS
     try:
         with CalamineWorkbook.from_path(str(path)) as wb:
             names = list(wb.sheet_names)
+            hidden = frozenset(
+                m.name for m in wb.sheets_metadata if m.visible != SheetVisibleEnum.Visible
+            )
             grids = {}
             for name in sheets:
                 if name in names:
@@ -55,10 +69,24 @@ def read_workbook(path: Path, sheets: list[str], limits: Limits = DEFAULT_LIMITS
                         )
                     grids[name] = _from_a1(sheet, limits.max_rows)
     except CalamineError as exc:
+        if type(exc).__name__ == "PasswordError":
+            raise EncryptedWorkbook("工作簿设有打开密码") from exc
         raise UnreadableWorkbook(_describe(exc)) from exc
     except (OSError, ValueError) as exc:
         raise UnreadableWorkbook(f"文件格式无法识别：{type(exc).__name__}") from exc
-    return Workbook(sheet_names=names, grids=grids)
+    return Workbook(
+        sheet_names=names,
+        grids=grids,
+        hidden=hidden,
+        uncached_formulas=_uncached_formulas(path, list(grids)),
+    )
+
+
+def _uncached_formulas(path: Path, sheets: list[str]) -> dict[str, list[tuple[int, int]]]:
+    try:
+        return uncached_formula_cells(path, sheets)
+    except (DefusedXmlException, ParseError, KeyError, zipfile.BadZipFile) as exc:
+        raise UnreadableWorkbook(f"工作表内容已损坏（{type(exc).__name__}）") from exc
 
 
 def _from_a1(sheet, max_rows: int) -> list[list[object]]:
@@ -73,8 +101,6 @@ def _from_a1(sheet, max_rows: int) -> list[list[object]]:
 
 def _describe(exc: Exception) -> str:
     name = type(exc).__name__
-    if name == "PasswordError":
-        return "工作簿设有打开密码"
     if name == "ZipError":
         return "文件不是有效的 Excel 文件或已损坏"
     return f"文件已损坏或格式不受支持（{name}）"
