@@ -53,14 +53,24 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     Example: indicators run --as-of 2026-11-25
     """
-    from orchestration.runner import run_pipeline
+    from orchestration.runner import failure_causes, files_waiting, run_pipeline
 
-    result = run_pipeline(paths.resolve_home(), as_of=args.as_of, received_at=args.received_at)
-    if not result.success:
-        print("run failed; the last good snapshot is still published", file=sys.stderr)
-        return 1
-    print(f"run {result.run_id} succeeded; snapshot published")
-    return 0
+    home = paths.resolve_home()
+    waiting = files_waiting(home)
+    while True:
+        result = run_pipeline(home, as_of=args.as_of, received_at=args.received_at)
+        if not result.success:
+            print("run failed; the last good snapshot is still published", file=sys.stderr)
+            for cause in failure_causes(result):
+                print(f"  cause: {cause}", file=sys.stderr)
+            return 1
+        print(f"run {result.run_id} succeeded; snapshot published")
+        # Over max_files_per_run, the rest waited in intake: take them in further runs.
+        left = files_waiting(home)
+        if not left or left >= waiting:
+            return 0
+        print(f"{left} files still wait in intake/; running again")
+        waiting = left
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:

@@ -50,6 +50,29 @@ def execute(home: Path, job_name: str, config: dict | None = None) -> dg.Execute
         )
 
 
+def failure_causes(result: dg.ExecuteInProcessResult) -> list[str]:
+    """The error of each failed step, first line each: what a person needs to act."""
+    causes = []
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data.error is not None:
+            error = event.step_failure_data.error
+            while error.cause is not None and error.cls_name in _WRAPPERS:
+                error = error.cause
+            causes.append(f"{event.step_key}: {error.cls_name}: {error.message.strip()}")
+    return causes
+
+
+# Dagster wraps an asset's exception in these; the cause underneath is the one to show.
+_WRAPPERS = {"DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionError"}
+
+
+def files_waiting(home: Path) -> int:
+    from orchestration.lib.intake_folders import waiting_files
+    from orchestration.lib.reference import load_reference
+
+    return len(waiting_files(home / "intake", list(load_reference().departments)))
+
+
 def run_pipeline(home: Path, as_of: str | None = None, received_at: str | None = None):
     """Archive, load, build, test and publish: the whole path, once."""
     return execute(home, "ingest_and_publish", run_config(as_of, received_at))

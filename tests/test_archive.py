@@ -76,7 +76,7 @@ def test_archiving_removes_the_file_from_intake_only_after_it_is_stored(tmp_path
 
 
 def test_what_is_no_departments_folder_is_logged_and_never_read(tmp_path, caplog):
-    from orchestration.lib.intake_folders import unexpected_entries
+    from orchestration.lib.intake_folders import refused_entries, scan_intake, unexpected_entries
 
     intake = tmp_path / "intake"
     (intake / "rsj" / "sub").mkdir(parents=True)
@@ -85,7 +85,9 @@ def test_what_is_no_departments_folder_is_logged_and_never_read(tmp_path, caplog
     (intake / "loose.xlsx").write_bytes(b"x")
     with caplog.at_level("WARNING"):
         strays = unexpected_entries(intake, ["rsj"])
-        waiting = waiting_files(intake, ["rsj"])
+        waiting, refused = scan_intake(intake, ["rsj"])
+        refused_entries(intake, ["rsj"])
     assert [p.name for p in strays] == ["loose.xlsx", "xyz"]
     assert waiting == []  # the sub-folder's file is not taken
+    assert [(r.path.name, r.kind) for r in refused] == [("sub", "folder")]
     assert "rsj/sub" in caplog.text and "xyz" in caplog.text

@@ -106,3 +106,27 @@ def test_sensor_waits_until_a_file_settles_and_keys_runs_by_content(home, fill_j
         assert changed.run_requests == []  # changed since the last tick: wait
         settled = tick(changed.cursor)
         assert settled.run_requests[0].run_key != key_one
+
+
+def test_sensor_asks_a_run_for_an_unanswered_link_then_stops_asking(home, defs, tmp_path):
+    from orchestration.lib.findings import load_rules
+    from orchestration.lib.intake_folders import refused_entries
+    from orchestration.lib.intake_refusals import answer_refused_entries
+    from orchestration.lib.reference import load_reference
+
+    sensor = defs.resolve_sensor_def("intake_sensor")
+    warehouse = WarehouseResource(home=str(home))
+    (warehouse.intake_root / "rsj" / "link.xlsx").symlink_to(tmp_path / "nowhere.xlsx")
+    with dg.instance_for_test() as instance:
+        ctx = dg.build_sensor_context(instance=instance, resources={"warehouse": warehouse})
+        assert len(sensor.evaluate_tick(ctx).run_requests) == 1
+        refused = refused_entries(warehouse.intake_root, ["rsj"])
+        answer_refused_entries(
+            refused,
+            warehouse.outbox_root,
+            load_rules(),
+            load_reference().departments,
+            warehouse.now(),
+        )
+        ctx = dg.build_sensor_context(instance=instance, resources={"warehouse": warehouse})
+        assert sensor.evaluate_tick(ctx).run_requests == []

@@ -51,3 +51,65 @@ def test_a_deleted_build_database_is_rebuilt_from_the_archive(home, warehouse, f
     warehouse.build_db.unlink()
     assert run_pipeline(home, as_of=AS_OF).success
     assert _marts(warehouse.published_db) == before
+
+
+def _receipt_texts(path):
+    return [c.value for r in load_workbook(path)["回执"].iter_rows() for c in r if c.value]
+
+
+def test_links_and_sub_folders_get_a_receipt_and_are_never_followed(
+    home, warehouse, fill_jobs, tmp_path
+):
+    folder = warehouse.intake_root / "rsj"
+    elsewhere = fill_jobs(tmp_path / "elsewhere" / "jobs_2026-01.xlsx", "2026-01")
+    (folder / "快捷方式.xlsx").symlink_to(elsewhere)
+    (folder / "10月").mkdir()
+    fill_jobs(folder / "10月" / "jobs_2026-02.xlsx", "2026-02")
+    assert run_pipeline(home, as_of=AS_OF).success
+
+    # Nothing behind the link or inside the folder was read, archived or loaded.
+    assert query(warehouse.published_db, "select count(*) from raw.files") == [(0,)]
+    assert not (home / "archive" / "deliveries").exists() or not list(
+        (home / "archive" / "deliveries").iterdir()
+    )
+    assert elsewhere.exists() and (folder / "10月" / "jobs_2026-02.xlsx").exists()
+    receipts = sorted((warehouse.outbox_root / "rsj").glob("*_回执_*.xlsx"))
+    assert [r.name.split("_回执_")[0] for r in receipts] == ["10月", "快捷方式"]
+    texts = {r.name.split("_回执_")[0]: _receipt_texts(r) for r in receipts}
+    assert any("文件夹" in str(t) and "不会打开" in str(t) for t in texts["10月"])
+    assert any("链接" in str(t) for t in texts["快捷方式"])
+    assert "已退回" in texts["快捷方式"]
+
+    # Answered once: a second run writes no new receipt for the same entries.
+    assert run_pipeline(home, as_of=AS_OF).success
+    assert sorted((warehouse.outbox_root / "rsj").glob("*_回执_*.xlsx")) == receipts
+
+
+def test_files_over_the_per_run_limit_wait_for_the_next_run(home, warehouse, fill_jobs, capsys):
+    from orchestration.cli import main
+    from orchestration.runner import files_waiting
+
+    (home / "settings.yml").write_text("max_files_per_run: 2\n", encoding="utf-8")
+    folder = warehouse.intake_root / "rsj"
+    for month in range(1, 6):
+        fill_jobs(folder / f"jobs_2026-{month:02d}.xlsx", f"2026-{month:02d}")
+    assert run_pipeline(home, as_of=AS_OF).success
+    assert files_waiting(home) == 3  # the oldest two were taken
+    assert query(warehouse.published_db, "select count(*) from raw.files") == [(2,)]
+
+    # `indicators run` keeps running until nothing waits.
+    assert main(["run", "--as-of", AS_OF]) == 0
+    assert "files still wait in intake/" in capsys.readouterr().out
+    assert files_waiting(home) == 0
+    assert query(
+        warehouse.published_db, "select count(*), count(distinct period) from raw.files"
+    ) == [(5, 5)]
+
+
+def test_unknown_settings_are_refused_by_name(home):
+    from orchestration.defs.build import build_definitions
+    from orchestration.settings import SettingsError
+
+    (home / "settings.yml").write_text("max_files_per_rn: 2\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="max_files_per_rn"):
+        build_definitions(home)

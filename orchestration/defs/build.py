@@ -22,13 +22,16 @@ def build_definitions(home: Path) -> dg.Definitions:
     from orchestration.defs.resources import WarehouseResource
     from orchestration.defs.transform.assets import warehouse_models
     from orchestration.defs.transform.project import dbt_executable, indicators_dbt_project
+    from orchestration.settings import load_settings
+
+    settings = load_settings(home, set(WarehouseResource.model_fields) - {"home"})
 
     return dg.Definitions(
         assets=[intake_archive, raw_tables, warehouse_models, published_warehouse],
         jobs=[ingest_and_publish_job, archive_intake_job],
         sensors=[build_intake_sensor(ingest_and_publish_job)],
         resources={
-            "warehouse": WarehouseResource(home=str(home)),
+            "warehouse": WarehouseResource(home=str(home), **settings),
             "dbt": DbtCliResource(
                 project_dir=indicators_dbt_project, dbt_executable=dbt_executable()
             ),

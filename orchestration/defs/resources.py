@@ -44,6 +44,13 @@ class WarehouseResource(dg.ConfigurableResource):
         default=2048, description="Memory cap of the child process that reads a file, in MB."
     )
     parse_timeout_seconds: int = Field(default=120, description="Longest a file may take to read.")
+    max_files_per_run: int = Field(
+        default=500,
+        description=(
+            "Most files one run takes from the intake folders, oldest first; the rest wait "
+            "in their folders for the next run (the sensor starts it at its next tick)."
+        ),
+    )
 
     def sandboxed_parser(self) -> SandboxedParser:
         return SandboxedParser(self.parse_memory_mb * MB, self.parse_timeout_seconds)

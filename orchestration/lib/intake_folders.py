@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -26,9 +27,27 @@ def is_ignored_name(name: str) -> bool:
     return name.startswith(_IGNORED_PREFIXES) or name.lower().endswith(_IGNORED_SUFFIXES)
 
 
-def waiting_files(intake_root: Path, department_codes: list[str]) -> list[WaitingFile]:
-    """Regular files waiting in ``intake/<dept>/``, oldest first. Links are never followed."""
+@dataclass(frozen=True)
+class RefusedEntry:
+    """A link or a sub-folder in a department's intake folder: answered, never followed."""
+
+    department_code: str
+    path: Path
+    kind: str  # "link" or "folder"
+    mtime_ns: int  # of the entry itself (lstat), so a new one is answered anew
+
+    @property
+    def identity(self) -> str:
+        key = f"{self.department_code}/{self.path.name}/{self.kind}/{self.mtime_ns}"
+        return hashlib.sha256(key.encode()).hexdigest()
+
+
+def scan_intake(
+    intake_root: Path, department_codes: list[str]
+) -> tuple[list[WaitingFile], list[RefusedEntry]]:
+    """Regular files waiting in ``intake/<dept>/`` (oldest first), and the entries refused."""
     found: list[WaitingFile] = []
+    refused: list[RefusedEntry] = []
     for dept in department_codes:
         folder = intake_root / dept
         if not folder.is_dir():
@@ -36,12 +55,26 @@ def waiting_files(intake_root: Path, department_codes: list[str]) -> list[Waitin
         for entry in folder.iterdir():
             if is_ignored_name(entry.name):
                 continue
+            st = entry.lstat()  # never follows a link
             if entry.is_symlink() or not entry.is_file():
-                log.warning("not taken, never followed: %s is a link or a folder", entry)
+                kind = "folder" if entry.is_dir() and not entry.is_symlink() else "link"
+                refused.append(RefusedEntry(dept, entry, kind, st.st_mtime_ns))
                 continue
-            st = entry.stat()
             found.append(WaitingFile(dept, entry, st.st_size, st.st_mtime_ns))
-    return sorted(found, key=lambda w: (w.mtime_ns, str(w.path)))
+    found.sort(key=lambda w: (w.mtime_ns, str(w.path)))
+    refused.sort(key=lambda r: str(r.path))
+    return found, refused
+
+
+def waiting_files(intake_root: Path, department_codes: list[str]) -> list[WaitingFile]:
+    return scan_intake(intake_root, department_codes)[0]
+
+
+def refused_entries(intake_root: Path, department_codes: list[str]) -> list[RefusedEntry]:
+    refused = scan_intake(intake_root, department_codes)[1]
+    for entry in refused:
+        log.warning("not taken, never followed: %s is a %s", entry.path, entry.kind)
+    return refused
 
 
 def unexpected_entries(intake_root: Path, department_codes: list[str]) -> list[Path]:
@@ -56,16 +89,17 @@ def unexpected_entries(intake_root: Path, department_codes: list[str]) -> list[P
 
 
 def archive_waiting_files(
-    intake_root: Path, archive, department_codes, received_at=None, clock=None
+    intake_root: Path, archive, department_codes, received_at=None, clock=None, max_files=None
 ):
-    """Archive every waiting file, then remove it from the intake folder.
+    """Archive the waiting files (the oldest ``max_files``, if given), removing each from
+    the intake folder; the rest wait for the next run.
 
     The file leaves the intake folder only after its blob and journal entry are on disk,
     so a crash at any point loses nothing: the next run meets the file again. With a fixed
     ``received_at`` (a backfill), files keep their folder order a microsecond apart.
     """
     deliveries = []
-    for i, waiting in enumerate(waiting_files(intake_root, department_codes)):
+    for i, waiting in enumerate(waiting_files(intake_root, department_codes)[:max_files]):
         moment = received_at + timedelta(microseconds=i) if received_at else clock()
         delivery = archive.receive(waiting.path, waiting.department_code, moment)
         waiting.path.unlink()

@@ -7,7 +7,13 @@ from pydantic import Field
 
 from orchestration.defs.pools import DUCKDB_WRITER
 from orchestration.defs.resources import WarehouseResource
-from orchestration.lib.intake_folders import archive_waiting_files, unexpected_entries
+from orchestration.lib.intake_folders import (
+    archive_waiting_files,
+    refused_entries,
+    unexpected_entries,
+    waiting_files,
+)
+from orchestration.lib.intake_refusals import answer_refused_entries
 from orchestration.lib.raw_store import LOCAL_TZ
 from orchestration.lib.reference import load_reference
 
@@ -45,22 +51,32 @@ def intake_archive(
     context: dg.AssetExecutionContext, config: IntakeConfig, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     warehouse.ensure_intake_folders()
-    strays = unexpected_entries(warehouse.intake_root, list(load_reference().departments))
+    departments = list(load_reference().departments)
+    strays = unexpected_entries(warehouse.intake_root, departments)
     for stray in strays:
         context.log.warning(f"not taken: {stray} is not a department's intake folder")
     with warehouse.writer_lock():
         deliveries = archive_waiting_files(
             warehouse.intake_root,
             warehouse.archive,
-            list(load_reference().departments),
+            departments,
             received_at=received_at_from(config),
             clock=warehouse.now,
+            max_files=warehouse.max_files_per_run,
         )
     for d in deliveries:
         context.log.info(f"archived {d.intake_department}/{d.original_name} as {d.sha256[:12]}")
+    left = len(waiting_files(warehouse.intake_root, departments))
+    if left:
+        context.log.warning(
+            f"{left} files wait for the next run (max_files_per_run={warehouse.max_files_per_run})"
+        )
+    refused = _answer_refusals(context, warehouse, departments)
     return dg.MaterializeResult(
         metadata={
             "files_archived": len(deliveries),
+            "files_waiting_for_next_run": left,
+            "entries_refused": dg.MetadataValue.json([str(r.path) for r in refused]),
             "entries_not_taken": dg.MetadataValue.json([str(p) for p in strays]),
             "files": dg.MetadataValue.md(
                 "\n".join(
@@ -70,3 +86,22 @@ def intake_archive(
             ),
         }
     )
+
+
+def _answer_refusals(context, warehouse: WarehouseResource, departments: list[str]):
+    """Links and sub-folders get a receipt. Archiving is done by now; an outbox that cannot
+    be written is reported here and fails the loading step, which writes there too."""
+    refused = refused_entries(warehouse.intake_root, departments)
+    for entry in refused:
+        context.log.warning(f"not taken, never followed: {entry.path} is a {entry.kind}")
+    try:
+        answer_refused_entries(
+            refused,
+            warehouse.outbox_root,
+            warehouse.ingest_context().rules,
+            load_reference().departments,
+            warehouse.now(),
+        )
+    except OSError as exc:
+        context.log.error(f"could not write receipts for refused entries: {exc}")
+    return refused

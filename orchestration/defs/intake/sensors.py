@@ -7,7 +7,8 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.defs.resources import WarehouseResource
-from orchestration.lib.intake_folders import waiting_files
+from orchestration.lib.intake_folders import scan_intake
+from orchestration.lib.intake_refusals import refusal_receipt_path
 from orchestration.lib.reference import load_reference
 
 TICK_SECONDS = 2
@@ -35,15 +36,19 @@ def build_intake_sensor(job) -> dg.SensorDefinition:
     )
     def intake_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
         seen = json.loads(context.cursor) if context.cursor else {}
-        now = {
-            str(w.path): [w.size, w.mtime_ns]
-            for w in waiting_files(warehouse.intake_root, list(load_reference().departments))
-        }
+        waiting, refused = scan_intake(warehouse.intake_root, list(load_reference().departments))
+        now = {str(w.path): [w.size, w.mtime_ns] for w in waiting}
         context.update_cursor(json.dumps(now))
         settled = sorted(p for p, sig in now.items() if seen.get(p) == sig)
-        if not settled:
+        # A link or sub-folder not yet answered needs a run too, for its receipt.
+        unanswered = [
+            f"refused|{r.identity}"
+            for r in refused
+            if not refusal_receipt_path(r, warehouse.outbox_root).exists()
+        ]
+        if not settled and not unanswered:
             return dg.SkipReason("no settled files in the intake folders")
-        identities = []
+        identities = list(unanswered)
         for p in settled:
             try:
                 identities.append(f"{p}|{now[p][1]}|{_content_hash(Path(p))}")
