@@ -15,6 +15,7 @@ import dagster as dg
 
 from orchestration.defs.build import build_definitions
 from orchestration.instance import open_instance
+from orchestration.run_recovery import fail_dead_runs, process_tag
 
 INTAKE_OP = "intake__archive"
 DBT_OP = "warehouse_models"
@@ -45,8 +46,9 @@ def execute(home: Path, job_name: str, config: dict | None = None) -> dg.Execute
         (log_dir / f"{job_name}-{stamp}.log").open("w", encoding="utf-8") as log,
         contextlib.redirect_stdout(log),
     ):
+        fail_dead_runs(instance)  # a killed earlier run must not stay "started"
         return job.execute_in_process(
-            run_config=config or {}, instance=instance, raise_on_error=False
+            run_config=config or {}, instance=instance, raise_on_error=False, tags=process_tag()
         )
 
 

@@ -20,6 +20,7 @@ from orchestration.lib.expectations.validator import ReturnValidator
 from orchestration.lib.file_limits import MB, Limits
 from orchestration.lib.findings import load_rules
 from orchestration.lib.ingest import IngestContext
+from orchestration.lib.orphaned_build import stop_orphaned_build
 from orchestration.lib.raw_store import LOCAL_TZ
 from orchestration.lib.reference import load_reference
 from orchestration.lib.return_spec import load_contract, load_returns
@@ -92,9 +93,17 @@ class WarehouseResource(dg.ConfigurableResource):
     def dbt_target_path(self, run_id: str) -> Path:
         return self.root / "dbt_runs" / run_id
 
-    def writer_lock(self):
+    @contextmanager
+    def writer_lock(self) -> Iterator[None]:
         """Held by every step that writes; another run's step waits for it."""
-        return writer_lock(self.root / ".writer.lock")
+        with writer_lock(self.root / ".writer.lock"):
+            stop_orphaned_build(self.build_process_file)
+            yield
+
+    @property
+    def build_process_file(self) -> Path:
+        """Names the running `dbt build` process, so a run killed during it can be cleaned up."""
+        return self.root / ".dbt-build.process"
 
     def ensure_intake_folders(self) -> None:
         """What archiving needs, and nothing more: a broken outbox must not stop intake."""

@@ -15,6 +15,8 @@ import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from orchestration.lib.failpoints import failpoint
+
 CHUNK = 1 << 20
 
 
@@ -44,6 +46,11 @@ class Archive:
         for d in (self.blobs, self.journal, self.tmp):
             d.mkdir(parents=True, exist_ok=True)
 
+    def discard_partial_copies(self) -> None:
+        """Copies left half-written by a killed run; their files are still in intake."""
+        for part in self.tmp.glob("*.part"):
+            part.unlink()
+
     def blob_path(self, delivery: Delivery) -> Path:
         return self.root / delivery.blob
 
@@ -72,6 +79,7 @@ class Archive:
             blob.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, blob)
             os.chmod(blob, 0o444)
+        failpoint("archive.blob_stored")
 
         identity = f"{intake_department}/{src.name}/{stat.st_size}/{stat.st_mtime_ns}/{sha}"
         delivery_id = hashlib.sha256(identity.encode()).hexdigest()[:20]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from orchestration.lib.archive import Archive, Delivery
 from orchestration.lib.expectations.validator import ReturnValidator
+from orchestration.lib.failpoints import failpoint
 from orchestration.lib.file_limits import Limits
 from orchestration.lib.findings import WARNING_CLASS, Finding, RuleCatalogue
 from orchestration.lib.history_checks import history_findings
@@ -236,7 +237,9 @@ def _ingest_one(
         ),
         path,
     )
+    failpoint("load.receipt_written")
     store.record_file(delivery, parsed, outcome, str(path))
+    failpoint("load.file_recorded")
     return FileResult(
         delivery.delivery_id,
         delivery.sha256,

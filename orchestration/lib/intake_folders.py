@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from orchestration.lib.failpoints import failpoint
+
 log = logging.getLogger(__name__)
 
 # Office programs' lock and temporary files: never a return.
@@ -98,10 +100,13 @@ def archive_waiting_files(
     so a crash at any point loses nothing: the next run meets the file again. With a fixed
     ``received_at`` (a backfill), files keep their folder order a microsecond apart.
     """
+    archive.ensure()
+    archive.discard_partial_copies()
     deliveries = []
     for i, waiting in enumerate(waiting_files(intake_root, department_codes)[:max_files]):
         moment = received_at + timedelta(microseconds=i) if received_at else clock()
         delivery = archive.receive(waiting.path, waiting.department_code, moment)
+        failpoint("archive.journalled")
         waiting.path.unlink()
         deliveries.append(delivery)
     return deliveries

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib.failpoints import failpoint
+
 
 def publish_snapshot(build_db: Path, published: Path, check_sql: str | None = None) -> Path:
     con = duckdb.connect(str(build_db))
@@ -22,6 +24,9 @@ def publish_snapshot(build_db: Path, published: Path, check_sql: str | None = No
     finally:
         con.close()
     published.parent.mkdir(parents=True, exist_ok=True)
+    # A copy left by a run killed mid-publish (the caller holds the writer lock).
+    for stale in published.parent.glob(f".{published.name}.*.part"):
+        stale.unlink()
     tmp = published.with_name(f".{published.name}.{uuid.uuid4().hex}.part")
     try:
         shutil.copyfile(build_db, tmp)
@@ -35,7 +40,9 @@ def publish_snapshot(build_db: Path, published: Path, check_sql: str | None = No
                 probe.execute(check_sql).fetchall()
             finally:
                 probe.close()
+        failpoint("publish.copied")
         os.replace(tmp, published)
+        failpoint("publish.replaced")
     finally:
         tmp.unlink(missing_ok=True)
     dir_fd = os.open(published.parent, os.O_RDONLY)

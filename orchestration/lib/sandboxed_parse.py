@@ -4,15 +4,19 @@ calamine is native code: a crafted file can abort the process or grow memory wit
 bound (a 1 KB legacy .xls with a looping sector chain took python-calamine past 2 GB and
 then aborted). The worker process holds the cap (RLIMIT_AS); if it dies or overruns its
 time, the file gets a finding like any other bad file and a fresh worker takes the next.
-One worker serves a whole run, so its start-up is paid once.
+One worker serves a whole run, so its start-up is paid once. The worker is a direct child
+(spawned) that the kernel kills when the run's process dies, so a run killed with SIGKILL
+leaves no reader behind (a forkserver would outlive it, holding its output open).
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import ctypes
 import logging
 import multiprocessing
 import resource
+import signal
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -22,7 +26,13 @@ log = logging.getLogger(__name__)
 GB = 1 << 30
 
 
-def _cap_memory(limit_bytes: int) -> None:
+_PR_SET_PDEATHSIG = 1
+
+
+def _start_worker(limit_bytes: int) -> None:
+    # Die with the parent: Linux's prctl(PR_SET_PDEATHSIG), asked for through libc.
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
 
 
@@ -36,8 +46,8 @@ class SandboxedParser:
         if self._pool is None:
             self._pool = cf.ProcessPoolExecutor(
                 max_workers=1,
-                mp_context=multiprocessing.get_context("forkserver"),
-                initializer=_cap_memory,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
                 initargs=(self.memory_bytes,),
             )
         return self._pool

@@ -16,6 +16,7 @@ from orchestration.lib.intake_folders import (
 from orchestration.lib.intake_refusals import answer_refused_entries
 from orchestration.lib.raw_store import LOCAL_TZ
 from orchestration.lib.reference import load_reference
+from orchestration.run_recovery import tag_run_with_its_process
 
 INTAKE_ARCHIVE = dg.AssetKey(["intake", "archive"])
 
@@ -50,6 +51,8 @@ def received_at_from(config: IntakeConfig) -> dt.datetime | None:
 def intake_archive(
     context: dg.AssetExecutionContext, config: IntakeConfig, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
+    # A launched run's process is known only here: tagged so a kill can be detected.
+    tag_run_with_its_process(context.instance, context.run_id)
     warehouse.ensure_intake_folders()
     departments = list(load_reference().departments)
     strays = unexpected_entries(warehouse.intake_root, departments)

@@ -10,6 +10,7 @@ from orchestration.defs.resources import WarehouseResource
 from orchestration.lib.intake_folders import scan_intake
 from orchestration.lib.intake_refusals import refusal_receipt_path
 from orchestration.lib.reference import load_reference
+from orchestration.run_recovery import fail_dead_runs
 
 TICK_SECONDS = 2
 
@@ -35,6 +36,8 @@ def build_intake_sensor(job) -> dg.SensorDefinition:
         ),
     )
     def intake_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
+        # A run killed mid-way is closed here, and a new run redoes its work.
+        recovering = [f"recover|{run_id}" for run_id in fail_dead_runs(context.instance)]
         seen = json.loads(context.cursor) if context.cursor else {}
         waiting, refused = scan_intake(warehouse.intake_root, list(load_reference().departments))
         now = {str(w.path): [w.size, w.mtime_ns] for w in waiting}
@@ -46,9 +49,9 @@ def build_intake_sensor(job) -> dg.SensorDefinition:
             for r in refused
             if not refusal_receipt_path(r, warehouse.outbox_root).exists()
         ]
-        if not settled and not unanswered:
+        if not settled and not unanswered and not recovering:
             return dg.SkipReason("no settled files in the intake folders")
-        identities = list(unanswered)
+        identities = recovering + unanswered
         for p in settled:
             try:
                 identities.append(f"{p}|{now[p][1]}|{_content_hash(Path(p))}")

@@ -12,6 +12,8 @@ from pydantic import Field
 from orchestration.defs.pools import DUCKDB_WRITER
 from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.transform.project import indicators_dbt_project
+from orchestration.lib.failpoints import failpoint
+from orchestration.lib.orphaned_build import recorded_build
 from orchestration.lib.return_spec import load_contract
 
 
@@ -53,9 +55,13 @@ def warehouse_models(
 ):
     args = ["build", "--vars", json.dumps(dbt_vars(config, warehouse.now().date()))]
     with warehouse.writer_lock(), warehouse.dbt_environment():
-        yield from dbt.cli(
+        invocation = dbt.cli(
             args, context=context, target_path=warehouse.dbt_target_path(context.run.run_id)
-        ).stream()
+        )
+        with recorded_build(warehouse.build_process_file, invocation.process.pid):
+            for event in invocation.stream():
+                failpoint("build.event")
+                yield event
 
 
 def mart_keys() -> list[dg.AssetKey]:

@@ -1,0 +1,162 @@
+"""SIGKILL at each point of a run: the snapshot stays whole, the next run finishes the work.
+
+Each case copies one baseline home (one return loaded and published), drops three more
+returns and runs `indicators run` in a child process that kills itself with SIGKILL at a
+named failpoint (orchestration/lib/failpoints.py): while archiving, loading, building
+(dbt left running as an orphan) and publishing. The published snapshot must then be the
+previous one or the new one, never a mix; the next run must finish the work with no file
+lost or loaded twice, and close the killed run in Dagster's history.
+"""
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from conftest import AS_OF, query
+
+from orchestration import paths
+from orchestration.defs.resources import WarehouseResource
+from orchestration.instance import open_instance
+from orchestration.lib.failpoints import ENV_VAR
+from orchestration.lib.samples.jobs import jobs_rows
+from orchestration.lib.template_filler import fill_template
+
+pytestmark = pytest.mark.slow
+
+MONTHS = ["2026-01", "2026-02", "2026-03", "2026-04"]
+
+
+def _run(home, failpoint=None):
+    """`indicators run` in its own session; its output goes to a file (a pipe would stay
+    open as long as any process of the run lives)."""
+    env = {**os.environ, paths.HOME_ENV_VAR: str(home)}
+    env.pop(ENV_VAR, None)
+    if failpoint:
+        env[ENV_VAR] = failpoint
+    log = home.parent / f"run-{failpoint or 'clean'}.log"
+    with log.open("wb") as out:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "orchestration.cli", "run", "--as-of", AS_OF],
+            cwd=paths.REPO_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        child.wait(timeout=600)
+    return child, log.read_text(errors="replace")
+
+
+def _session_members(session: int) -> list[int]:
+    """Live processes of a session (its leader's pid), read from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == session and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def _drop(home, templates_dir, jobs_spec, contract, reference, period):
+    year, month = map(int, period.split("-"))
+    return fill_template(
+        templates_dir / "jobs.xlsx",
+        home / "intake" / "rsj" / f"jobs_{period}.xlsx",
+        jobs_spec,
+        contract,
+        {"period": period, "filer": "王芳", "phone": "027-85880000"},
+        jobs_rows(year, month, reference),
+    )
+
+
+def _marts(db):
+    tables = [
+        t for (t,) in query(db, "select table_name from duckdb_tables() where schema_name='marts'")
+    ]
+    return {t: query(db, f"select * from marts.{t} order by all") for t in tables}
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory, templates_dir, jobs_spec, contract, reference):
+    home = tmp_path_factory.mktemp("baseline") / "home"
+    WarehouseResource(home=str(home)).ensure_folders()
+    _drop(home, templates_dir, jobs_spec, contract, reference, MONTHS[0])
+    child, out = _run(home)
+    assert child.returncode == 0, out
+    return home, _marts(WarehouseResource(home=str(home)).published_db)
+
+
+@pytest.mark.parametrize(
+    "failpoint, publishes",
+    [
+        ("archive.blob_stored:2", False),  # a blob stored, its journal entry not yet written
+        ("archive.journalled:2", False),  # journalled, the file not yet removed from intake
+        ("load.receipt_written:2", False),  # the receipt sent, the file not yet recorded
+        ("load.file_recorded:2", False),  # two files loaded, one not
+        ("build.event:40", False),  # dbt half way through its build, left running
+        ("publish.copied", False),  # the new snapshot copied, not yet swapped in
+        ("publish.replaced", True),  # swapped in, the run not yet ended
+    ],
+)
+def test_a_run_killed_at_any_point_loses_nothing(
+    failpoint, publishes, baseline, tmp_path, templates_dir, jobs_spec, contract, reference
+):
+    base_home, base_marts = baseline
+    home = tmp_path / "home"
+    shutil.copytree(base_home, home, symlinks=True)
+    warehouse = WarehouseResource(home=str(home))
+    for period in MONTHS[1:]:
+        _drop(home, templates_dir, jobs_spec, contract, reference, period)
+
+    killed, out = _run(home, failpoint)
+    try:
+        assert killed.returncode == -signal.SIGKILL, out
+
+        # The snapshot opens, and is the previous one or the new one, never a mix.
+        if publishes:
+            assert query(warehouse.published_db, "select count(*) from raw.files") == [(4,)]
+        else:
+            assert _marts(warehouse.published_db) == base_marts
+        # No file lost: each is still in intake or journalled in the archive.
+        waiting = {p.name for p in (home / "intake" / "rsj").iterdir()}
+        journalled = {d.original_name for d in warehouse.archive.deliveries()}
+        assert {f"jobs_{p}.xlsx" for p in MONTHS} <= waiting | journalled
+
+        recovery, out = _run(home)
+        assert recovery.returncode == 0, out
+        # Nothing of the killed run lives on: its reader died with it, its dbt was stopped.
+        assert _session_members(killed.pid) == []
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(killed.pid, signal.SIGKILL)
+
+    db = warehouse.published_db
+    assert list((home / "intake" / "rsj").iterdir()) == []
+    files = query(db, "select original_name, outcome, rows_loaded from raw.files order by 1")
+    assert files == [(f"jobs_{p}.xlsx", "accepted", 13) for p in MONTHS]  # each once
+    assert query(db, "select count(*) from raw.deliveries") == [(4,)]
+    assert query(
+        db, "select period, count(*) from marts.fct_jobs_street_monthly group by 1 order by 1"
+    ) == [(p, 13) for p in MONTHS]
+    assert len(list((warehouse.outbox_root / "rsj").glob("*_回执_*.xlsx"))) == 4
+    # Nothing half-made is left behind.
+    assert list(warehouse.archive.tmp.glob("*.part")) == []
+    assert list(home.glob(".indicators.duckdb.*.part")) == []
+    assert not warehouse.build_process_file.exists()
+    # Dagster's history: the killed run is closed as failed, none is left "started".
+    with open_instance(home) as instance:
+        runs = instance.get_runs()
+        open_runs = [r for r in runs if r.status in (dg.DagsterRunStatus.STARTED,)]
+        assert open_runs == []
+        statuses = [r.status for r in runs]
+        assert statuses[:2] == [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE]
