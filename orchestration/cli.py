@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 
 from orchestration import paths
@@ -53,16 +54,17 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     Example: indicators run --as-of 2026-11-25
     """
-    from orchestration.runner import failure_causes, files_waiting, run_pipeline
+    from orchestration.runner import files_waiting, run_pipeline
 
     home = paths.resolve_home()
     waiting = files_waiting(home)
     while True:
-        result = run_pipeline(home, as_of=args.as_of, received_at=args.received_at)
-        if not result.success:
-            print("run failed; the last good snapshot is still published", file=sys.stderr)
-            for cause in failure_causes(result):
-                print(f"  cause: {cause}", file=sys.stderr)
+        result = _attempt(
+            home,
+            "run failed; the last good snapshot is still published",
+            lambda: run_pipeline(home, as_of=args.as_of, received_at=args.received_at),
+        )
+        if result is None:
             return 1
         print(f"run {result.run_id} succeeded; snapshot published")
         # Over max_files_per_run, the rest waited in intake: take them in further runs.
@@ -73,6 +75,27 @@ def cmd_run(args: argparse.Namespace) -> int:
         waiting = left
 
 
+def _attempt(home: Path, failed: str, run):
+    """Run ``run()``; on failure, or an error before Dagster could even record the run (a
+    full disk, a broken run history), say so with its causes and return None."""
+    from orchestration.lib.disk_space import disk_full_cause
+    from orchestration.runner import failure_causes
+
+    try:
+        result = run()
+        causes = [] if result.success else failure_causes(result)
+    except Exception as exc:
+        traceback.print_exc()
+        result, causes = None, [f"{type(exc).__name__}: {exc}".splitlines()[0]]
+    if result is not None and result.success:
+        return result
+    print(failed, file=sys.stderr)
+    full = disk_full_cause(home)
+    for cause in ([full] if full else []) + causes:
+        print(f"  cause: {cause}", file=sys.stderr)
+    return None
+
+
 def cmd_rebuild(args: argparse.Namespace) -> int:
     """Rebuild the warehouse from the archive alone (the build database is set aside first).
 
@@ -80,9 +103,13 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     """
     from orchestration.runner import rebuild
 
-    result = rebuild(paths.resolve_home(), as_of=args.as_of)
-    if not result.success:
-        print("rebuild failed; the previous build database and snapshot are kept", file=sys.stderr)
+    home = paths.resolve_home()
+    result = _attempt(
+        home,
+        "rebuild failed; the previous build database and snapshot are kept",
+        lambda: rebuild(home, as_of=args.as_of),
+    )
+    if result is None:
         return 1
     print(f"rebuilt from the archive in run {result.run_id}; snapshot published")
     return 0

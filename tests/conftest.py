@@ -73,6 +73,9 @@ def home(tmp_path, monkeypatch) -> Path:
     home = tmp_path / "home"
     monkeypatch.setenv(paths.HOME_ENV_VAR, str(home))
     WarehouseResource(home=str(home)).ensure_folders()
+    # Tests drop a file and run at once: no settling time, or a fast run would leave the file
+    # for the next one (test_archive.py tests the settling, test_definitions.py the sensor's).
+    (home / "settings.yml").write_text("intake_settle_seconds: 0\n", encoding="utf-8")
     return home
 
 

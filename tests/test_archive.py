@@ -3,6 +3,8 @@
 import datetime as dt
 import hashlib
 import os
+import threading
+import time
 
 from orchestration.lib.archive import Archive
 from orchestration.lib.intake_folders import archive_waiting_files, waiting_files
@@ -68,7 +70,9 @@ def test_archiving_removes_the_file_from_intake_only_after_it_is_stored(tmp_path
     (folder / "a.xlsx").write_bytes(b"a")
     (folder / "b.xlsx").write_bytes(b"b")
     archive = Archive(tmp_path / "archive")
-    deliveries = archive_waiting_files(tmp_path / "intake", archive, ["rsj"], received_at=T0)
+    deliveries = archive_waiting_files(
+        tmp_path / "intake", archive, ["rsj"], received_at=T0, settle_seconds=0
+    )
     assert list(folder.iterdir()) == []
     assert [archive.blob_path(d).read_bytes() for d in deliveries] == [b"a", b"b"]
     # A backfill batch keeps the folder's order, a microsecond apart.
@@ -91,3 +95,46 @@ def test_what_is_no_departments_folder_is_logged_and_never_read(tmp_path, caplog
     assert waiting == []  # the sub-folder's file is not taken
     assert [(r.path.name, r.kind) for r in refused] == [("sub", "folder")]
     assert "rsj/sub" in caplog.text and "xyz" in caplog.text
+
+
+def test_a_file_modified_moments_ago_waits_for_the_next_run(tmp_path):
+    folder = tmp_path / "intake" / "rsj"
+    folder.mkdir(parents=True)
+    fresh = folder / "fresh.xlsx"
+    fresh.write_bytes(b"still arriving")
+    archive = Archive(tmp_path / "archive")
+    assert archive_waiting_files(tmp_path / "intake", archive, ["rsj"], T0, settle_seconds=60) == []
+    assert fresh.exists() and archive.deliveries() == []
+    settled = time.time() - 120
+    os.utime(fresh, (settled, settled))
+    taken = archive_waiting_files(tmp_path / "intake", archive, ["rsj"], T0, settle_seconds=60)
+    assert [d.original_name for d in taken] == ["fresh.xlsx"] and not fresh.exists()
+
+
+def test_a_file_that_grows_while_it_is_copied_is_left_for_the_next_run(tmp_path):
+    """A department's copy still running: the archive's copy would be cut short."""
+    folder = tmp_path / "intake" / "rsj"
+    folder.mkdir(parents=True)
+    growing = folder / "big.xlsx"
+    growing.write_bytes(b"x" * (40 << 20))
+    stop = threading.Event()
+
+    def keep_writing():
+        with growing.open("ab") as f:
+            while not stop.is_set():
+                f.write(b"y" * 4096)
+                f.flush()
+                time.sleep(0.001)
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    archive = Archive(tmp_path / "archive")
+    try:
+        taken = archive_waiting_files(tmp_path / "intake", archive, ["rsj"], T0, settle_seconds=0)
+    finally:
+        stop.set()
+        writer.join()
+    assert taken == [] and growing.exists()
+    assert archive.deliveries() == [] and list(archive.tmp.glob("*")) == []
+    (delivery,) = archive_waiting_files(tmp_path / "intake", archive, ["rsj"], T0, settle_seconds=0)
+    assert delivery.size > 40 << 20  # the whole file, once it stopped changing

@@ -1,5 +1,8 @@
 """Two writers at once: one waits for the other; nothing is written twice or half."""
 
+import os
+import subprocess
+import sys
 import threading
 import time
 
@@ -7,6 +10,7 @@ import duckdb
 import pytest
 from conftest import AS_OF, query
 
+from orchestration import paths
 from orchestration.lib.writer_lock import writer_lock
 from orchestration.runner import run_pipeline
 
@@ -65,3 +69,33 @@ def test_an_unwritable_outbox_fails_the_run_and_keeps_the_snapshot_and_archive(
     assert query(
         warehouse.published_db, "select count(distinct period) from marts.fct_jobs_street_monthly"
     ) == [(2,)]
+
+
+def test_two_runs_started_at_once_take_turns_and_both_succeed(home, warehouse, fill_jobs):
+    """A manual `indicators run` while another (the sensor's) is under way: two processes,
+    one DuckDB file that only one process may hold. Had both written at once, DuckDB would
+    have refused one of them its lock and that run would have failed."""
+    for month in (1, 2, 3):
+        fill_jobs(warehouse.intake_root / "rsj" / f"jobs_2026-0{month}.xlsx", f"2026-0{month}")
+    command = [sys.executable, "-m", "orchestration.cli", "run", "--as-of", AS_OF]
+    env = {**os.environ, paths.HOME_ENV_VAR: str(home)}
+    runs = [
+        subprocess.Popen(
+            command,
+            cwd=paths.REPO_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=600) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], [err[-3000:] for _, err in outputs]
+    # One of them met the other writing, and waited (each holds the lock ~10 s for dbt).
+    assert any("is writing the warehouse; waiting for it" in err for _, err in outputs)
+    db = warehouse.published_db
+    assert query(db, "select count(*), count(distinct file_sha256) from raw.files") == [(3, 3)]
+    assert query(db, "select count(*) from raw.deliveries") == [(3,)]  # archived once each
+    assert query(db, "select count(*) from marts.fct_jobs_street_monthly") == [(39,)]
+    assert list((warehouse.intake_root / "rsj").iterdir()) == []

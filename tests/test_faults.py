@@ -21,17 +21,19 @@ def test_file_names_with_control_characters_or_separators_are_refused(home, ware
     folder = warehouse.intake_root / "rsj"
     fill_jobs(folder / "jobs\x07_2026-01.xlsx", "2026-01")
     fill_jobs(folder / "sub\\..\\jobs_2026-02.xlsx", "2026-02")
+    # 300 characters cannot be a Linux file name (255 bytes); 170 is over our 120 all the same.
+    fill_jobs(folder / ("月报" * 20 + "j" * 125 + ".xlsx"), "2026-03")
     assert run_pipeline(home, as_of=AS_OF).success
     assert list(folder.iterdir()) == []
     ledger = query(
         warehouse.published_db, "select outcome, rows_loaded, receipt_path from marts.intake_ledger"
     )
-    assert len(ledger) == 2 and all(o == "rejected" and n == 0 for o, n, _ in ledger)
+    assert len(ledger) == 3 and all(o == "rejected" and n == 0 for o, n, _ in ledger)
     for _, _, receipt in ledger:
         assert "\x07" not in receipt and "\\" not in receipt.rsplit("/", 1)[1]
         texts = [c.value for r in load_workbook(receipt)["回执"].iter_rows() for c in r]
         assert any(isinstance(t, str) and "控制字符" in t for t in texts)
-    assert len(list((home / "archive" / "deliveries").glob("*.json"))) == 2  # archived all the same
+    assert len(list((home / "archive" / "deliveries").glob("*.json"))) == 3  # archived all the same
 
 
 def test_a_corrupt_build_database_is_rebuilt_from_the_archive(home, warehouse, fill_jobs):
@@ -89,7 +91,8 @@ def test_files_over_the_per_run_limit_wait_for_the_next_run(home, warehouse, fil
     from orchestration.cli import main
     from orchestration.runner import files_waiting
 
-    (home / "settings.yml").write_text("max_files_per_run: 2\n", encoding="utf-8")
+    with (home / "settings.yml").open("a", encoding="utf-8") as settings:
+        settings.write("max_files_per_run: 2\n")
     folder = warehouse.intake_root / "rsj"
     for month in range(1, 6):
         fill_jobs(folder / f"jobs_2026-{month:02d}.xlsx", f"2026-{month:02d}")

@@ -220,6 +220,7 @@ def test_the_ingest_step_reads_through_the_sandbox(
         warehouse.archive,
         ["rsj"],
         received_at=dt.datetime(2026, 3, 3, 9, 30, tzinfo=LOCAL_TZ),
+        settle_seconds=0,
     )
     con = warehouse.connect_build()
     try:

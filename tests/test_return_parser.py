@@ -6,6 +6,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from orchestration.lib.findings import load_rules
+from orchestration.lib.samples.jobs import jobs_rows
 
 
 def _rows(reference, **overrides_by_index):
@@ -171,7 +172,8 @@ def test_a_file_in_another_departments_folder_is_refused(
     parsed = check(fill_jobs(tmp_path / "j.xlsx", "2026-05"), "swj")
     finding = _only(parsed.findings, "WRONG_DEPARTMENT")
     assert "区人力资源和社会保障局" in finding.message and "区商务局" in finding.message
-    assert parsed.rows_to_load == [] and parsed.rows_read == 0
+    # Its figures are counted as read, and none is loaded.
+    assert parsed.rows_to_load == [] and parsed.rows_read == len(jobs_rows(2026, 5, reference))
 
 
 def test_a_renamed_column_label_is_reported(tmp_path, fill_jobs, ctx, check, reference, jobs_spec):

@@ -1,5 +1,6 @@
 """`indicators ui`: the web UI on loopback, the sensor picks up a dropped file, Ctrl-C stops all."""
 
+import contextlib
 import json
 import os
 import signal
@@ -91,6 +92,16 @@ def _server_up(port: int) -> bool:
         return False
 
 
+def _stop_within_ten_seconds(ui: subprocess.Popen, signum: int) -> None:
+    """``signum`` to `indicators ui`: it and every process it started are gone within 10 s."""
+    family = _children(ui.pid)
+    started = time.monotonic()
+    ui.send_signal(signum)
+    ui.wait(timeout=15)
+    _wait(lambda: not any(_alive(p) for p in family), 10, "every child to exit")
+    assert time.monotonic() - started < 10
+
+
 def test_ui_serves_on_loopback_runs_the_sensor_and_stops_everything(home, warehouse, fill_jobs):
     port = _free_port()
     log = (home / "ui-test.log").open("w")
@@ -123,14 +134,94 @@ def test_ui_serves_on_loopback_runs_the_sensor_and_stops_everything(home, wareho
         assert len(sensor_runs()) == 1
         assert any(t["key"] == "dagster/sensor_name" for t in runs[0]["tags"])
 
-        family = _children(ui.pid)
-        assert len(family) >= 3  # dagster dev, webserver, daemon, code server...
-        started = time.monotonic()
-        ui.send_signal(signal.SIGTERM)
-        ui.wait(timeout=15)
-        _wait(lambda: not any(_alive(p) for p in family), 10, "every child to exit")
-        assert time.monotonic() - started < 10
+        assert len(_children(ui.pid)) >= 3  # dagster dev, webserver, daemon, code server...
+        _stop_within_ten_seconds(ui, signal.SIGTERM)  # a service manager's stop
     finally:
         if ui.poll() is None:
             ui.kill()
+        log.close()
+
+
+def _start_ui(home, port, log):
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "indicators"), "ui", "--port", str(port)],
+        env={**os.environ, "INDICATORS_HOME": str(home)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _runs(home):
+    import dagster as dg
+
+    from orchestration.instance import open_instance
+
+    with open_instance(home) as instance:
+        return {
+            r.run_id: r.status
+            for r in instance.get_runs(filters=dg.RunsFilter(job_name="ingest_and_publish"))
+        }
+
+
+def test_a_run_killed_with_the_ui_is_closed_and_redone_on_the_next_start(
+    home, warehouse, fill_jobs
+):
+    """A power cut while the sensor's run loads files: every process of `indicators ui`
+    gets SIGKILL. On the next start the dead run is marked failed (not left "started",
+    which would block the one-run queue) and a new run finishes its work. Then Ctrl-C."""
+    import dagster as dg
+
+    port = _free_port()
+    log = (home / "ui-test.log").open("w")
+    ui = _start_ui(home, port, log)
+    second = None
+    try:
+        _wait(lambda: _server_up(port), 120, "the web UI")
+        for month in range(1, 7):
+            fill_jobs(
+                warehouse.intake_root / "rsj" / f"jobs_2026-{month:02d}.xlsx", f"2026-{month:02d}"
+            )
+        _wait(
+            lambda: list((warehouse.outbox_root / "rsj").glob("*_回执_*.xlsx")),
+            180,
+            "the run to start loading",
+        )
+        family = _children(ui.pid) | {ui.pid}
+        for pid in family:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        _wait(lambda: not any(_alive(p) for p in family), 10, "every process to die")
+        ui.wait(timeout=10)
+        (killed_run,) = _runs(home)
+        assert _runs(home)[killed_run] == dg.DagsterRunStatus.STARTED  # as the kill left it
+
+        second = _start_ui(home, _free_port(), log)
+        _wait(
+            lambda: _runs(home)[killed_run] == dg.DagsterRunStatus.FAILURE,
+            120,
+            "the dead run to be closed",
+        )
+        _wait(
+            lambda: dg.DagsterRunStatus.SUCCESS in _runs(home).values(),
+            240,
+            "a new run to redo the work",
+        )
+        db = warehouse.published_db
+        assert query(db, "select count(*), count(distinct original_name) from raw.files") == [
+            (6, 6)
+        ]
+        assert query(db, "select count(distinct period) from marts.fct_jobs_street_monthly") == [
+            (6,)
+        ]
+        assert list((warehouse.intake_root / "rsj").iterdir()) == []
+
+        _stop_within_ten_seconds(second, signal.SIGINT)  # Ctrl-C at the terminal
+    finally:
+        for proc in (ui, second):
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
         log.close()

@@ -53,6 +53,14 @@ class WarehouseResource(dg.ConfigurableResource):
         ),
     )
 
+    intake_settle_seconds: float = Field(
+        default=1.0,
+        description=(
+            "A file modified less than this long ago is left for the next run: it may still "
+            "be being copied (the sensor also waits for two equal ticks)."
+        ),
+    )
+
     def sandboxed_parser(self) -> SandboxedParser:
         return SandboxedParser(self.parse_memory_mb * MB, self.parse_timeout_seconds)
 

@@ -20,6 +20,10 @@ from orchestration.lib.failpoints import failpoint
 CHUNK = 1 << 20
 
 
+class FileStillChanging(Exception):
+    """The file changed while it was copied: someone is still writing it."""
+
+
 @dataclass(frozen=True)
 class Delivery:
     delivery_id: str
@@ -71,6 +75,10 @@ class Archive:
                 fout.write(chunk)
             fout.flush()
             os.fsync(fout.fileno())
+        after = src.stat()
+        if (after.st_size, after.st_mtime_ns) != (stat.st_size, stat.st_mtime_ns):
+            tmp.unlink()
+            raise FileStillChanging(str(src))
         sha = digest.hexdigest()
         blob = self.blobs / sha[:2] / f"{sha}{src.suffix.lower()}"
         if blob.exists():

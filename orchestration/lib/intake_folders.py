@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from orchestration.lib.archive import FileStillChanging
 from orchestration.lib.failpoints import failpoint
 
 log = logging.getLogger(__name__)
@@ -91,10 +93,20 @@ def unexpected_entries(intake_root: Path, department_codes: list[str]) -> list[P
 
 
 def archive_waiting_files(
-    intake_root: Path, archive, department_codes, received_at=None, clock=None, max_files=None
+    intake_root: Path,
+    archive,
+    department_codes,
+    received_at=None,
+    clock=None,
+    max_files=None,
+    settle_seconds: float = 1.0,
 ):
     """Archive the waiting files (the oldest ``max_files``, if given), removing each from
     the intake folder; the rest wait for the next run.
+
+    A file still being written is left for the next run: one modified in the last
+    ``settle_seconds``, or one whose size or time changed while it was copied (the sensor
+    waits for files to settle, but more can arrive between its tick and this step).
 
     The file leaves the intake folder only after its blob and journal entry are on disk,
     so a crash at any point loses nothing: the next run meets the file again. With a fixed
@@ -103,9 +115,17 @@ def archive_waiting_files(
     archive.ensure()
     archive.discard_partial_copies()
     deliveries = []
-    for i, waiting in enumerate(waiting_files(intake_root, department_codes)[:max_files]):
+    settled_before = time.time_ns() - int(settle_seconds * 1e9)
+    settled = [
+        w for w in waiting_files(intake_root, department_codes) if w.mtime_ns <= settled_before
+    ]
+    for i, waiting in enumerate(settled[:max_files]):
         moment = received_at + timedelta(microseconds=i) if received_at else clock()
-        delivery = archive.receive(waiting.path, waiting.department_code, moment)
+        try:
+            delivery = archive.receive(waiting.path, waiting.department_code, moment)
+        except FileStillChanging:
+            log.info("left for the next run, still being written: %s", waiting.path)
+            continue
         failpoint("archive.journalled")
         waiting.path.unlink()
         deliveries.append(delivery)

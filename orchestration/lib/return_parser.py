@@ -85,6 +85,7 @@ def parse_return(path: Path, intake_department: str, ctx: ParseContext) -> Parse
 
     spec = _identify(workbook, result, ctx)
     if spec is None:
+        _count_rows_of_refused_return(workbook, result, ctx)
         return result
     grid = workbook.grid(spec.sheet)
     if grid is None:
@@ -100,6 +101,19 @@ def parse_return(path: Path, intake_department: str, ctx: ParseContext) -> Parse
     _read_header_area(grid, spec, result, ctx)
     _read_table(grid, spec, result, ctx)
     return result
+
+
+def _count_rows_of_refused_return(workbook, result: ParsedReturn, ctx: ParseContext) -> None:
+    """One of our returns refused for who filed it (another department's, or a return the
+    department does not file) still holds figures: they count as read and rejected. Its
+    cells are not judged: the file is not this department's to file."""
+    spec = ctx.returns.get(result.return_code or "")
+    grid = workbook.grid(spec.sheet) if spec else None
+    if grid is None:
+        return
+    scratch = ParsedReturn(intake_department=result.intake_department)
+    _read_table(grid, spec, scratch, ctx)
+    result.rows_read = scratch.rows_read
 
 
 def _report_uncached_formulas(cells, grid, spec: ReturnSpec, result, ctx) -> None:

@@ -45,7 +45,7 @@ def fill_template(
                 label_row = cell.row
     for name, value in header.items():
         r, c = header_cells[name]
-        ws.cell(row=r, column=c, value=value)
+        _type(ws.cell(row=r, column=c), value)
 
     key = spec.prefill_column
     row_of_key: dict[object, int] = {}
@@ -64,5 +64,13 @@ def fill_template(
             r = next_free
             next_free += 1
         for name, value in values.items():
-            ws.cell(row=r, column=column_index[name], value=value)
+            _type(ws.cell(row=r, column=column_index[name]), value)
     return save_stable(wb, out_path)
+
+
+def _type(cell, value: object) -> None:
+    """As typed into a cell: text stays text even where it starts with "=" (typed with
+    Excel's leading apostrophe), since openpyxl would otherwise save it as a formula."""
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"

@@ -30,8 +30,11 @@ def writer_lock(lock_file: Path, poll_seconds: float = 0.5) -> Iterator[None]:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if waited == 0:
-                    log.info("another run is writing the warehouse; waiting for it")
+                if waited == 0:  # a warning: it is why this run is slow
+                    holder = lock_file.read_text().strip() or "?"
+                    log.warning(
+                        "another run (process %s) is writing the warehouse; waiting for it", holder
+                    )
                 time.sleep(poll_seconds)
                 waited += poll_seconds
         os.ftruncate(fd, 0)

@@ -66,6 +66,7 @@ def intake_archive(
             received_at=received_at_from(config),
             clock=warehouse.now,
             max_files=warehouse.max_files_per_run,
+            settle_seconds=warehouse.intake_settle_seconds,
         )
     for d in deliveries:
         context.log.info(f"archived {d.intake_department}/{d.original_name} as {d.sha256[:12]}")
