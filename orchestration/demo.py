@@ -15,7 +15,7 @@ from orchestration.lib.return_spec import load_contract, load_returns
 from orchestration.lib.samples import all_sample_files
 from orchestration.lib.template_names import template_filename
 from orchestration.lib.template_writer import write_all_templates
-from orchestration.runner import archive_only, run_pipeline
+from orchestration.runner import archive_only, files_waiting, run_pipeline
 
 
 def run_demo(
@@ -33,14 +33,23 @@ def run_demo(
             spec = returns[sample.return_code]
             template = templates / template_filename(spec, sample.department_code, reference)
             sample.write(template, warehouse.intake_root / sample.department_code, spec, contract)
-        result = archive_only(home, received_at=received_at.isoformat())
-        if not result.success:
-            raise RuntimeError("archiving the sample returns failed; see the run in the UI")
+        _archive_batch(home, received_at.isoformat())
 
     result = run_pipeline(home, as_of=as_of)
     if not result.success:
         raise RuntimeError("the demo run failed; the last good snapshot is kept")
     return progress_report(home)
+
+
+def _archive_batch(home: Path, received_at: str, attempts: int = 5) -> None:
+    """Archive the batch just written, all of it at its time of receipt: files written less
+    than intake_settle_seconds ago wait, so a fast run may leave some for another try."""
+    for _ in range(attempts):
+        if not archive_only(home, received_at=received_at).success:
+            raise RuntimeError("archiving the sample returns failed; see the run in the UI")
+        if not files_waiting(home):
+            return
+    raise RuntimeError(f"sample returns still wait in intake after {attempts} runs")
 
 
 def progress_report(home: Path) -> str:

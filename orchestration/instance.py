@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 from pathlib import Path
 
 from dagster import DagsterInstance
@@ -35,9 +37,19 @@ def dagster_home(home: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     config = path / "dagster.yaml"
     if not config.exists() or config.read_text() != DAGSTER_YAML:
-        config.write_text(DAGSTER_YAML)
+        tmp = config.with_name(f".dagster.yaml.{os.getpid()}")
+        tmp.write_text(DAGSTER_YAML)
+        os.replace(tmp, config)  # another process never reads it half-written
     return path
 
 
 def open_instance(home: Path) -> DagsterInstance:
-    return DagsterInstance.from_config(str(dagster_home(home)))
+    path = dagster_home(home)
+    # Two processes opening a new home at once would both create its SQLite run storage,
+    # and one would fail in the migrations (UNIQUE constraint on alembic_version).
+    fd = os.open(path / ".open.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return DagsterInstance.from_config(str(path))
+    finally:
+        os.close(fd)

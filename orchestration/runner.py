@@ -53,7 +53,7 @@ def execute(home: Path, job_name: str, config: dict | None = None) -> dg.Execute
 
 
 def failure_causes(result: dg.ExecuteInProcessResult) -> list[str]:
-    """The error of each failed step, first line each: what a person needs to act."""
+    """The error of each failed step, under Dagster's wrappers: what a person needs to act."""
     causes = []
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data.error is not None:
@@ -99,10 +99,13 @@ def rebuild(home: Path, as_of: str | None = None):
                 backup = path.with_name(path.name + ".before-rebuild")
                 os.replace(path, backup)
                 moved.append((backup, path))
-    result = run_pipeline(home, as_of=as_of)
-    for backup, path in moved:
-        if result.success:
-            backup.unlink()
-        else:
-            os.replace(backup, path)
+    result = None
+    try:
+        result = run_pipeline(home, as_of=as_of)
+    finally:  # an error before the run could even start (a full disk) restores it too
+        for backup, path in moved:
+            if result is not None and result.success:
+                backup.unlink()
+            else:
+                os.replace(backup, path)
     return result

@@ -72,9 +72,15 @@ def check(ctx, validator):
 def home(tmp_path, monkeypatch) -> Path:
     home = tmp_path / "home"
     monkeypatch.setenv(paths.HOME_ENV_VAR, str(home))
+    return make_home(home)
+
+
+def make_home(home: Path) -> Path:
+    """A warehouse home with its folders. Tests drop files and run at once: no settling
+    time, or a fast run would leave a file for the next one, received later (the settling
+    is tested in test_archive.py, the sensor's in test_definitions.py, and the demo's
+    default in test_cli.py)."""
     WarehouseResource(home=str(home)).ensure_folders()
-    # Tests drop a file and run at once: no settling time, or a fast run would leave the file
-    # for the next one (test_archive.py tests the settling, test_definitions.py the sensor's).
     (home / "settings.yml").write_text("intake_settle_seconds: 0\n", encoding="utf-8")
     return home
 

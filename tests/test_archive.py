@@ -6,7 +6,9 @@ import os
 import threading
 import time
 
-from orchestration.lib.archive import Archive
+import pytest
+
+from orchestration.lib.archive import Archive, FileNotTaken
 from orchestration.lib.intake_folders import archive_waiting_files, waiting_files
 from orchestration.lib.raw_store import LOCAL_TZ
 
@@ -138,3 +140,38 @@ def test_a_file_that_grows_while_it_is_copied_is_left_for_the_next_run(tmp_path)
     assert archive.deliveries() == [] and list(archive.tmp.glob("*")) == []
     (delivery,) = archive_waiting_files(tmp_path / "intake", archive, ["rsj"], T0, settle_seconds=0)
     assert delivery.size > 40 << 20  # the whole file, once it stopped changing
+
+
+def test_a_file_swapped_for_a_link_after_the_scan_is_not_followed(tmp_path):
+    folder = tmp_path / "intake" / "rsj"
+    folder.mkdir(parents=True)
+    secret = tmp_path / "secret.xlsx"
+    secret.write_bytes(b"not for the warehouse")
+    dropped = folder / "jobs.xlsx"
+    dropped.write_bytes(b"a return")
+    (waiting,) = waiting_files(tmp_path / "intake", ["rsj"])
+    dropped.unlink()
+    dropped.symlink_to(secret)  # between the scan and the copy
+    archive = Archive(tmp_path / "archive")
+    with pytest.raises(FileNotTaken, match="jobs.xlsx"):
+        archive.receive(waiting.path, "rsj", T0)
+    assert archive.deliveries() == [] and not list(archive.blobs.rglob("*.xlsx"))
+
+
+def test_a_backfill_taken_in_several_runs_keeps_the_order_received(tmp_path):
+    """Over max_files_per_run, one `--received-at` batch is taken by several runs: each
+    later file is recorded later, so a correction never looks older than what it corrects."""
+    folder = tmp_path / "intake" / "rsj"
+    folder.mkdir(parents=True)
+    for i, name in enumerate(["a.xlsx", "b.xlsx", "c.xlsx"]):
+        (folder / name).write_bytes(name.encode())
+        os.utime(folder / name, ns=(1_000_000_000 * (i + 1),) * 2)  # a, b, c: oldest first
+    archive = Archive(tmp_path / "archive")
+    for _ in range(3):
+        archive_waiting_files(tmp_path / "intake", archive, ["rsj"], T0, max_files=1)
+    taken = [(d.original_name, d.received) for d in archive.deliveries()]
+    assert taken == [
+        ("a.xlsx", T0),
+        ("b.xlsx", T0 + dt.timedelta(microseconds=1)),
+        ("c.xlsx", T0 + dt.timedelta(microseconds=2)),
+    ]

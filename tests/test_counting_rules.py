@@ -8,7 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from conftest import AS_OF, query
+from conftest import AS_OF, make_home, query
 from openpyxl import load_workbook
 
 from orchestration import paths
@@ -138,8 +138,7 @@ def built(tmp_path_factory):
     home = tmp_path_factory.mktemp("counting") / "home"
     mp = pytest.MonkeyPatch()
     mp.setenv(paths.HOME_ENV_VAR, str(home))
-    warehouse = WarehouseResource(home=str(home))
-    warehouse.ensure_folders()
+    warehouse = WarehouseResource(home=str(make_home(home)))
     returns, contract, reference = load_returns(), load_contract(), load_reference()
     templates = write_all_templates(home / "templates", returns, contract, reference)
     assert templates

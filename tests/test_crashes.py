@@ -18,7 +18,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from conftest import AS_OF, query
+from conftest import AS_OF, make_home, query
 
 from orchestration import paths
 from orchestration.defs.resources import WarehouseResource
@@ -89,7 +89,7 @@ def _marts(db):
 @pytest.fixture(scope="module")
 def baseline(tmp_path_factory, templates_dir, jobs_spec, contract, reference):
     home = tmp_path_factory.mktemp("baseline") / "home"
-    WarehouseResource(home=str(home)).ensure_folders()
+    make_home(home)
     _drop(home, templates_dir, jobs_spec, contract, reference, MONTHS[0])
     child, out = _run(home)
     assert child.returncode == 0, out

@@ -1,5 +1,7 @@
 """Faults around the pipeline: odd file names, a corrupt or deleted build database."""
 
+import os
+
 import pytest
 from conftest import AS_OF, query
 from openpyxl import load_workbook
@@ -67,6 +69,7 @@ def test_links_and_sub_folders_get_a_receipt_and_are_never_followed(
     (folder / "快捷方式.xlsx").symlink_to(elsewhere)
     (folder / "10月").mkdir()
     fill_jobs(folder / "10月" / "jobs_2026-02.xlsx", "2026-02")
+    os.mkfifo(folder / "管道.xlsx")  # opening it to read would wait for ever
     assert run_pipeline(home, as_of=AS_OF).success
 
     # Nothing behind the link or inside the folder was read, archived or loaded.
@@ -76,10 +79,11 @@ def test_links_and_sub_folders_get_a_receipt_and_are_never_followed(
     )
     assert elsewhere.exists() and (folder / "10月" / "jobs_2026-02.xlsx").exists()
     receipts = sorted((warehouse.outbox_root / "rsj").glob("*_回执_*.xlsx"))
-    assert [r.name.split("_回执_")[0] for r in receipts] == ["10月", "快捷方式"]
+    assert [r.name.split("_回执_")[0] for r in receipts] == ["10月", "快捷方式", "管道"]
     texts = {r.name.split("_回执_")[0]: _receipt_texts(r) for r in receipts}
     assert any("文件夹" in str(t) and "不会打开" in str(t) for t in texts["10月"])
     assert any("链接" in str(t) for t in texts["快捷方式"])
+    assert any("特殊文件" in str(t) for t in texts["管道"])
     assert "已退回" in texts["快捷方式"]
 
     # Answered once: a second run writes no new receipt for the same entries.

@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import AS_OF, query
+from conftest import AS_OF, make_home, query
 
 from orchestration import paths
 from orchestration.defs.resources import WarehouseResource
@@ -48,7 +48,7 @@ def small_disk(tmp_path, monkeypatch):
     )
     try:
         monkeypatch.setenv(paths.HOME_ENV_VAR, str(home))
-        WarehouseResource(home=str(home)).ensure_folders()
+        make_home(home)
         yield home
     finally:
         if subprocess.run(["umount", str(home)], capture_output=True).returncode != 0:

@@ -295,6 +295,10 @@ def test_the_same_formula_saved_by_a_spreadsheet_program_is_read_as_its_result(
     path = fill_jobs(tmp_path / "j.xlsx", "2026-03")
     wb, cell = _data_cell(path, jobs_spec, "new_jobs", data_row=2)
     cell.value = "=300+200"
+    # A formula whose result is empty text, in a row below the table: saved as <v></v>
+    # (t="str"), a result all the same, so the row is blank rather than uncalculated.
+    below = cell.parent.cell(row=cell.row + 30, column=cell.column)
+    below.value = '=IF(1>2,"x","")'
     wb.save(path)
     saved = resave(path, "xlsx", tmp_path / "out")
     parsed = check(saved)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import AS_OF, query
+from conftest import AS_OF, make_home, query
 from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
@@ -307,8 +307,7 @@ def loaded(tmp_path_factory, templates_dir):
     home = root / "home"
     mp = pytest.MonkeyPatch()
     mp.setenv(paths.HOME_ENV_VAR, str(home))
-    warehouse = WarehouseResource(home=str(home))
-    warehouse.ensure_folders()
+    warehouse = WarehouseResource(home=str(make_home(home)))
     (root / "scratch").mkdir()
 
     started = time.monotonic()

@@ -1,5 +1,6 @@
 """Analysts read a consistent published snapshot at any moment; a failed run keeps the last good one."""
 
+import stat
 import subprocess
 import sys
 import textwrap
@@ -35,6 +36,7 @@ def test_snapshot_is_readable_while_a_build_holds_the_build_database(
 ):
     fill_jobs(warehouse.intake_root / "rsj" / "jobs_2026-01.xlsx", "2026-01")
     assert run_pipeline(home, as_of=AS_OF).success
+    assert stat.S_IMODE(warehouse.published_db.stat().st_mode) == 0o444  # written read-only
     writer = duckdb.connect(str(warehouse.build_db))  # a build in progress holds this file
     try:
         writer.execute("create or replace table raw.scratch as select 1 as x")

@@ -9,7 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from conftest import AS_OF, query
+from conftest import AS_OF, make_home, query
 from openpyxl import load_workbook
 
 from orchestration import paths
@@ -179,8 +179,7 @@ def batch(tmp_path_factory):
     home = tmp_path_factory.mktemp("validation") / "home"
     mp = pytest.MonkeyPatch()
     mp.setenv(paths.HOME_ENV_VAR, str(home))
-    warehouse = WarehouseResource(home=str(home))
-    warehouse.ensure_folders()
+    warehouse = WarehouseResource(home=str(make_home(home)))
     write_all_templates(home / "templates", load_returns(), load_contract(), load_reference())
     for received, files in HISTORY.items():
         for f in files:

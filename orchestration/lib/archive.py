@@ -14,14 +14,16 @@ import os
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from stat import S_ISREG
 
 from orchestration.lib.failpoints import failpoint
 
 CHUNK = 1 << 20
 
 
-class FileStillChanging(Exception):
-    """The file changed while it was copied: someone is still writing it."""
+class FileNotTaken(Exception):
+    """The file is left in intake for the next run: it changed while it was copied (someone
+    is still writing it), or it is no longer a regular file (swapped for a link)."""
 
 
 @dataclass(frozen=True)
@@ -66,19 +68,29 @@ class Archive:
         journals nothing new when it meets the same file again.
         """
         self.ensure()
-        stat = src.stat()
+        try:  # never through a link, even one swapped in since the folder was scanned
+            fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError as exc:
+            raise FileNotTaken(f"{src}: {exc.strerror}") from exc
         tmp = self.tmp / f"{uuid.uuid4().hex}.part"
         digest = hashlib.sha256()
-        with src.open("rb") as fin, tmp.open("wb") as fout:
-            while chunk := fin.read(CHUNK):
-                digest.update(chunk)
-                fout.write(chunk)
-            fout.flush()
-            os.fsync(fout.fileno())
-        after = src.stat()
-        if (after.st_size, after.st_mtime_ns) != (stat.st_size, stat.st_mtime_ns):
+        with os.fdopen(fd, "rb") as fin:
+            stat = os.fstat(fin.fileno())
+            if not S_ISREG(stat.st_mode):
+                raise FileNotTaken(f"{src}: not a regular file")
+            with tmp.open("wb") as fout:
+                while chunk := fin.read(CHUNK):
+                    digest.update(chunk)
+                    fout.write(chunk)
+                fout.flush()
+                os.fsync(fout.fileno())
+        try:
+            after = os.lstat(src)
+        except FileNotFoundError:
+            after = None
+        if after is None or _signature(after) != _signature(stat):
             tmp.unlink()
-            raise FileStillChanging(str(src))
+            raise FileNotTaken(f"{src}: changed while it was copied")
         sha = digest.hexdigest()
         blob = self.blobs / sha[:2] / f"{sha}{src.suffix.lower()}"
         if blob.exists():
@@ -116,6 +128,10 @@ class Archive:
     @staticmethod
     def _read_entry(path: Path) -> Delivery:
         return Delivery(**json.loads(path.read_text(encoding="utf-8")))
+
+
+def _signature(st: os.stat_result) -> tuple[int, int, int, int]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-MB = 1 << 20
+from orchestration.lib.file_limits import MB
+
 # Room for Dagster's records, dbt's artifacts and the receipts of a run, besides the copy
 # of the build database that every publish makes.
 MARGIN_BYTES = 64 * MB

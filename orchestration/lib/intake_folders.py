@@ -8,8 +8,9 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from stat import S_ISDIR, S_ISLNK, S_ISREG
 
-from orchestration.lib.archive import FileStillChanging
+from orchestration.lib.archive import FileNotTaken
 from orchestration.lib.failpoints import failpoint
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ class RefusedEntry:
 
     department_code: str
     path: Path
-    kind: str  # "link" or "folder"
+    kind: str  # "link", "folder" or "special" (a pipe, socket or device)
     mtime_ns: int  # of the entry itself (lstat), so a new one is answered anew
 
     @property
@@ -59,15 +60,23 @@ def scan_intake(
         for entry in folder.iterdir():
             if is_ignored_name(entry.name):
                 continue
-            st = entry.lstat()  # never follows a link
-            if entry.is_symlink() or not entry.is_file():
-                kind = "folder" if entry.is_dir() and not entry.is_symlink() else "link"
-                refused.append(RefusedEntry(dept, entry, kind, st.st_mtime_ns))
+            try:
+                st = entry.lstat()  # never follows a link
+            except FileNotFoundError:
+                continue  # taken by another run since the folder was listed
+            if not S_ISREG(st.st_mode):
+                refused.append(RefusedEntry(dept, entry, _kind(st.st_mode), st.st_mtime_ns))
                 continue
             found.append(WaitingFile(dept, entry, st.st_size, st.st_mtime_ns))
     found.sort(key=lambda w: (w.mtime_ns, str(w.path)))
     refused.sort(key=lambda r: str(r.path))
     return found, refused
+
+
+def _kind(mode: int) -> str:
+    if S_ISLNK(mode):
+        return "link"
+    return "folder" if S_ISDIR(mode) else "special"
 
 
 def waiting_files(intake_root: Path, department_codes: list[str]) -> list[WaitingFile]:
@@ -112,21 +121,32 @@ def archive_waiting_files(
     so a crash at any point loses nothing: the next run meets the file again. With a fixed
     ``received_at`` (a backfill), files keep their folder order a microsecond apart.
     """
-    archive.ensure()
     archive.discard_partial_copies()
+    first = _next_backfill_offset(archive, received_at) if received_at else 0
     deliveries = []
     settled_before = time.time_ns() - int(settle_seconds * 1e9)
     settled = [
         w for w in waiting_files(intake_root, department_codes) if w.mtime_ns <= settled_before
     ]
     for i, waiting in enumerate(settled[:max_files]):
-        moment = received_at + timedelta(microseconds=i) if received_at else clock()
+        moment = received_at + timedelta(microseconds=first + i) if received_at else clock()
         try:
             delivery = archive.receive(waiting.path, waiting.department_code, moment)
-        except FileStillChanging:
-            log.info("left for the next run, still being written: %s", waiting.path)
+        except FileNotTaken as exc:
+            log.info("left for the next run: %s", exc)
             continue
         failpoint("archive.journalled")
         waiting.path.unlink()
         deliveries.append(delivery)
     return deliveries
+
+
+def _next_backfill_offset(archive, received_at) -> int:
+    """A backfill taken in several runs (over ``max_files_per_run``) goes on after the files
+    already recorded at its time, so that each later file is also received later."""
+    batch = [
+        d.received
+        for d in archive.deliveries()
+        if received_at <= d.received < received_at + timedelta(seconds=1)
+    ]
+    return (max(batch) - received_at) // timedelta(microseconds=1) + 1 if batch else 0

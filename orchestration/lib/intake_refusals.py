@@ -11,7 +11,11 @@ from orchestration.lib.findings import RuleCatalogue
 from orchestration.lib.intake_folders import RefusedEntry
 from orchestration.lib.receipt_writer import Receipt, receipt_name, write_receipt
 
-KIND_LABELS = {"link": "链接（快捷方式）", "folder": "文件夹"}
+KIND_LABELS = {
+    "link": "链接（快捷方式）",
+    "folder": "文件夹",
+    "special": "特殊文件（管道、设备等）",
+}
 
 
 def refusal_receipt_path(entry: RefusedEntry, outbox_root: Path) -> Path:

@@ -15,6 +15,7 @@ import concurrent.futures as cf
 import ctypes
 import logging
 import multiprocessing
+import os
 import resource
 import signal
 from concurrent.futures.process import BrokenProcessPool
@@ -29,10 +30,13 @@ GB = 1 << 30
 _PR_SET_PDEATHSIG = 1
 
 
-def _start_worker(limit_bytes: int) -> None:
+def _start_worker(limit_bytes: int, parent_pid: int) -> None:
     # Die with the parent: Linux's prctl(PR_SET_PDEATHSIG), asked for through libc.
     libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        log.warning("prctl(PR_SET_PDEATHSIG) failed: errno %d", ctypes.get_errno())
+    if os.getppid() != parent_pid:
+        os._exit(1)  # the parent died while this worker started, before the ask took hold
     resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
 
 
@@ -48,7 +52,7 @@ class SandboxedParser:
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
-                initargs=(self.memory_bytes,),
+                initargs=(self.memory_bytes, os.getpid()),
             )
         return self._pool
 

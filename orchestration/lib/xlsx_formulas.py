@@ -45,6 +45,15 @@ def _row_col(ref: str) -> tuple[int, int] | None:
     return int(m.group(2)), col
 
 
+def _has_result(cell) -> bool:
+    """Whether a formula cell holds its saved result. Excel and LibreOffice save an empty
+    text result as an empty <v> of type "str"; openpyxl saves an empty <v/> with no type."""
+    value = cell.find(f"{_MAIN}v")
+    if value is None:
+        return False
+    return bool((value.text or "").strip()) or cell.get("t") == "str"
+
+
 def uncached_formula_cells(path: Path, sheet_names: list[str]) -> dict[str, list[tuple[int, int]]]:
     """(row, column) of each formula without a saved result, for the named sheets present."""
     if not zipfile.is_zipfile(path):
@@ -62,10 +71,7 @@ def uncached_formula_cells(path: Path, sheet_names: list[str]) -> dict[str, list
                 for _, element in iterparse(stream, events=("end",)):
                     if element.tag != f"{_MAIN}c":
                         continue
-                    value = element.find(f"{_MAIN}v")
-                    if element.find(f"{_MAIN}f") is not None and (
-                        value is None or not (value.text or "").strip()
-                    ):
+                    if element.find(f"{_MAIN}f") is not None and not _has_result(element):
                         where = _row_col(element.get("r"))
                         if where is not None:
                             cells.append(where)

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -17,7 +18,7 @@ TICK_SECONDS = 2
 
 def _content_hash(path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as f:
+    with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as f:
         while chunk := f.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
@@ -55,8 +56,8 @@ def build_intake_sensor(job) -> dg.SensorDefinition:
         for p in settled:
             try:
                 identities.append(f"{p}|{now[p][1]}|{_content_hash(Path(p))}")
-            except FileNotFoundError:
-                continue  # taken by a run meanwhile
+            except OSError:
+                continue  # taken by a run meanwhile, or swapped for a link (answered later)
         if not identities:
             return dg.SkipReason("the settled files were taken meanwhile")
         # Keyed by content (and drop time): a corrected file saved under the same name gets
