@@ -120,3 +120,7 @@ def test_unknown_settings_are_refused_by_name(home):
     (home / "settings.yml").write_text("max_files_per_rn: 2\n", encoding="utf-8")
     with pytest.raises(SettingsError, match="max_files_per_rn"):
         build_definitions(home)
+    # A limit of 0 would take no file ever: refused by name too.
+    (home / "settings.yml").write_text("max_files_per_run: 0\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="max_files_per_run: Input should be greater"):
+        build_definitions(home)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
+from pydantic import ValidationError
 
 from orchestration.defs.transform.project import ensure_dbt_manifest
 
@@ -22,16 +23,21 @@ def build_definitions(home: Path) -> dg.Definitions:
     from orchestration.defs.resources import WarehouseResource
     from orchestration.defs.transform.assets import warehouse_models
     from orchestration.defs.transform.project import dbt_executable, indicators_dbt_project
-    from orchestration.settings import load_settings
+    from orchestration.settings import SETTINGS_FILE, SettingsError, load_settings
 
     settings = load_settings(home, set(WarehouseResource.model_fields) - {"home"})
+    try:
+        warehouse = WarehouseResource(home=str(home), **settings)
+    except ValidationError as exc:  # a value out of range: say which, in the file's words
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise SettingsError(f"{home / SETTINGS_FILE}: {problems}") from exc
 
     return dg.Definitions(
         assets=[intake_archive, raw_tables, warehouse_models, published_warehouse],
         jobs=[ingest_and_publish_job, archive_intake_job],
         sensors=[build_intake_sensor(ingest_and_publish_job)],
         resources={
-            "warehouse": WarehouseResource(home=str(home), **settings),
+            "warehouse": warehouse,
             "dbt": DbtCliResource(
                 project_dir=indicators_dbt_project, dbt_executable=dbt_executable()
             ),

@@ -35,26 +35,29 @@ class WarehouseResource(dg.ConfigurableResource):
     """The warehouse home (``INDICATORS_HOME``) and everything kept under it."""
 
     home: str
-    max_file_mb: int = Field(default=20, description="Largest file taken, in MB.")
+    max_file_mb: int = Field(default=20, ge=1, description="Largest file taken, in MB.")
     max_expanded_mb: int = Field(
-        default=200, description="Largest inflated size of a zip-based workbook, in MB."
+        default=200, ge=1, description="Largest inflated size of a zip-based workbook, in MB."
     )
-    max_rows: int = Field(default=100_000, description="Most rows a data sheet may have.")
-    max_columns: int = Field(default=256, description="Most columns a data sheet may have.")
+    max_rows: int = Field(default=100_000, ge=1, description="Most rows a data sheet may have.")
+    max_columns: int = Field(default=256, ge=1, description="Most columns a data sheet may have.")
     parse_memory_mb: int = Field(
-        default=2048, description="Memory cap of the child process that reads a file, in MB."
+        default=2048, ge=1, description="Memory cap of the child process that reads a file, in MB."
     )
-    parse_timeout_seconds: int = Field(default=120, description="Longest a file may take to read.")
+    parse_timeout_seconds: int = Field(
+        default=120, ge=1, description="Longest a file may take to read."
+    )
     max_files_per_run: int = Field(
         default=500,
+        ge=1,
         description=(
             "Most files one run takes from the intake folders, oldest first; the rest wait "
             "in their folders for the next run (the sensor starts it at its next tick)."
         ),
     )
-
     intake_settle_seconds: float = Field(
         default=1.0,
+        ge=0,
         description=(
             "A file modified less than this long ago is left for the next run: it may still "
             "be being copied (the sensor also waits for two equal ticks)."

@@ -1,7 +1,7 @@
 """Which process a run lives in, in a form that survives pid reuse: pid plus start time.
 
 A run killed with SIGKILL (OOM killer, power cut, `kill -9`) cannot record its own end;
-the next run, or the sensor, finds its process gone and closes it (see ``dead_runs``).
+the next run, or the sensor, finds its process gone and closes it (see ``run_recovery.fail_dead_runs``).
 """
 
 from __future__ import annotations
