@@ -78,6 +78,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _attempt(home: Path, failed: str, run):
     """Run ``run()``; on failure, or an error before Dagster could even record the run (a
     full disk, a broken run history), say so with its causes and return None."""
+    from orchestration.defs.resources import WarehouseResource
     from orchestration.lib.disk_space import disk_full_cause
     from orchestration.runner import failure_causes
 
@@ -90,7 +91,7 @@ def _attempt(home: Path, failed: str, run):
     if result is not None and result.success:
         return result
     print(failed, file=sys.stderr)
-    full = disk_full_cause(home)
+    full = disk_full_cause(home, WarehouseResource(home=str(home)).build_db)
     for cause in ([full] if full else []) + causes:
         print(f"  cause: {cause}", file=sys.stderr)
     return None

@@ -121,6 +121,14 @@ def fill_return(templates_dir, contract, reference) -> Callable[..., Path]:
     return fill
 
 
+def run_statuses(home: Path) -> dict:
+    """Every run in the home's Dagster history (CLI's and sensor's): run id -> status."""
+    from orchestration.instance import open_instance
+
+    with open_instance(home) as instance:
+        return {r.run_id: r.status for r in instance.get_runs()}
+
+
 def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
     """Read the published snapshot the way an analyst does: a read-only connection."""
     con = duckdb.connect(str(db), read_only=True)

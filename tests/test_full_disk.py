@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import AS_OF, make_home, query
+from conftest import AS_OF, make_home, query, run_statuses
 
 from orchestration import paths
 from orchestration.defs.resources import WarehouseResource
@@ -118,12 +118,8 @@ def _periods(warehouse: WarehouseResource) -> list[tuple]:
 def _open_runs(home: Path) -> list[tuple[str, str]]:
     import dagster as dg
 
-    from orchestration.instance import open_instance
-
-    statuses = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
-    with open_instance(home) as instance:
-        runs = instance.get_runs(filters=dg.RunsFilter(statuses=statuses))
-        return [(r.run_id, r.status.value) for r in runs]
+    still_open = {dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED}
+    return [(run, s.value) for run, s in run_statuses(home).items() if s in still_open]
 
 
 @pytest.mark.parametrize("room", ["none", "less_than_a_snapshot"])

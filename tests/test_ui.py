@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import query
+from conftest import query, run_statuses
 
 pytestmark = pytest.mark.slow
 
@@ -151,18 +151,6 @@ def _start_ui(home, port, log):
     )
 
 
-def _runs(home):
-    import dagster as dg
-
-    from orchestration.instance import open_instance
-
-    with open_instance(home) as instance:
-        return {
-            r.run_id: r.status
-            for r in instance.get_runs(filters=dg.RunsFilter(job_name="ingest_and_publish"))
-        }
-
-
 def test_a_run_killed_with_the_ui_is_closed_and_redone_on_the_next_start(
     home, warehouse, fill_jobs
 ):
@@ -192,17 +180,17 @@ def test_a_run_killed_with_the_ui_is_closed_and_redone_on_the_next_start(
                 os.kill(pid, signal.SIGKILL)
         _wait(lambda: not any(_alive(p) for p in family), 10, "every process to die")
         ui.wait(timeout=10)
-        (killed_run,) = _runs(home)
-        assert _runs(home)[killed_run] == dg.DagsterRunStatus.STARTED  # as the kill left it
+        (killed_run,) = run_statuses(home)
+        assert run_statuses(home)[killed_run] == dg.DagsterRunStatus.STARTED  # as the kill left it
 
         second = _start_ui(home, _free_port(), log)
         _wait(
-            lambda: _runs(home)[killed_run] == dg.DagsterRunStatus.FAILURE,
+            lambda: run_statuses(home)[killed_run] == dg.DagsterRunStatus.FAILURE,
             120,
             "the dead run to be closed",
         )
         _wait(
-            lambda: dg.DagsterRunStatus.SUCCESS in _runs(home).values(),
+            lambda: dg.DagsterRunStatus.SUCCESS in run_statuses(home).values(),
             240,
             "a new run to redo the work",
         )

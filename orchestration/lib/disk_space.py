@@ -17,17 +17,17 @@ from orchestration.lib.file_limits import MB
 MARGIN_BYTES = 64 * MB
 
 
-def bytes_a_run_needs(home: Path) -> int:
-    build = home / "build"
-    database = sum(p.stat().st_size for p in build.glob("indicators.duckdb*") if p.is_file())
-    return database + MARGIN_BYTES
+def bytes_a_run_needs(build_db: Path) -> int:
+    """The build database with its write-ahead log, and the margin."""
+    files = build_db.parent.glob(f"{build_db.name}*") if build_db.parent.exists() else []
+    return sum(p.stat().st_size for p in files if p.is_file()) + MARGIN_BYTES
 
 
-def disk_full_cause(home: Path) -> str | None:
+def disk_full_cause(home: Path, build_db: Path) -> str | None:
     """A sentence naming the full disk, or None when there is room for a run."""
     probe = home if home.exists() else home.parent
     free = shutil.disk_usage(probe).free
-    needed = bytes_a_run_needs(home)
+    needed = bytes_a_run_needs(build_db)
     if free >= needed:
         return None
     return (
