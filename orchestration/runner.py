@@ -18,6 +18,7 @@ from orchestration.instance import open_instance
 from orchestration.run_recovery import fail_dead_runs, process_tag
 
 INTAKE_OP = "intake__archive"
+RAW_OP = "raw_tables"
 DBT_OP = "warehouse_models"
 
 
@@ -26,11 +27,13 @@ def run_config(
     received_at: str | None = None,
     dbt: bool = True,
     log_level: str = "WARNING",
+    rebuild: bool = False,
 ) -> dict:
     """Config for a run; the console shows warnings only (every event is in the UI)."""
     ops: dict = {INTAKE_OP: {"config": {"received_at": received_at or ""}}}
     if dbt:
         ops[DBT_OP] = {"config": {"as_of": as_of or ""}}
+        ops[RAW_OP] = {"config": {"rebuild": rebuild}}
     return {"ops": ops, "loggers": {"console": {"config": {"log_level": log_level}}}}
 
 
@@ -101,7 +104,7 @@ def rebuild(home: Path, as_of: str | None = None):
                 moved.append((backup, path))
     result = None
     try:
-        result = run_pipeline(home, as_of=as_of)
+        result = execute(home, "ingest_and_publish", run_config(as_of, rebuild=True))
     finally:  # an error before the run could even start (a full disk) restores it too
         for backup, path in moved:
             if result is not None and result.success:

@@ -45,7 +45,10 @@ def test_count_cells_accept_whole_numbers_only(templates_dir, jobs_spec):
     whole = [dv for dv in ws.data_validations.dataValidation if dv.type == "whole"]
     covered = {str(r).split(":")[0][0] for dv in whole for r in dv.sqref.ranges}
     assert covered == {"B", "C", "D", "E", "F"}
-    assert all(dv.operator == "greaterThanOrEqual" and dv.formula1 == "0" for dv in whole)
+    # The bounds the reader holds counts to (the definition's `max:`), offered as typed.
+    bounds = {str(c.upper_bound) for c in jobs_spec.columns if c.type == "count"}
+    assert all(dv.operator == "between" and dv.formula1 == "0" for dv in whole)
+    assert {dv.formula2 for dv in whole} == bounds
     assert ws["B6"].protection.locked is False  # input cells stay editable
     assert ws.protection.sheet is True  # labels do not
 

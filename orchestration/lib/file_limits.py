@@ -8,9 +8,15 @@ damaged before calamine (which would trust the stream) ever opens it.
 
 from __future__ import annotations
 
+import posixpath
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from xml.parsers import expat as xml_parser
+
+from defusedxml import ElementTree
 
 MB = 1 << 20
 
@@ -29,6 +35,26 @@ class LimitExceeded(Exception):
 
 class BrokenContainer(Exception):
     """Not a readable file at all (empty, truncated zip); the message says why."""
+
+
+# What zipfile raises for a damaged archive: a corrupt deflate stream gives zlib.error
+# (not BadZipFile), a bad CRC BadZipFile, a cut header struct.error or EOFError. Anything
+# else a file raises still ends as its finding, at the ingest boundary (file_faults).
+DAMAGED_CONTAINER_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    struct.error,
+    EOFError,
+    OSError,
+    RuntimeError,
+    NotImplementedError,
+)
+
+
+def exception_name(exc: BaseException) -> str:
+    """``zlib.error`` rather than a bare ``error``: the name the data team can look up."""
+    kind = type(exc)
+    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
 
 
 def _mb(n: int) -> str:
@@ -59,24 +85,73 @@ def check_container(path: Path, limits: Limits) -> None:
         return
     try:
         with zipfile.ZipFile(path) as archive:
-            declared = sum(info.file_size for info in archive.infolist())
+            infos = archive.infolist()
+            declared = sum(info.file_size for info in infos)
             if declared > limits.max_expanded_bytes:
                 raise LimitExceeded(
                     f"解压后大小 {_mb(declared)} 超过上限 {_mb(limits.max_expanded_bytes)}"
                 )
+            names = {info.filename for info in infos}
+            if "xl/workbook.xml" in names and "[Content_Types].xml" not in names:
+                raise BrokenContainer("文件不完整或已损坏（缺少 [Content_Types].xml）")
             produced = 0
-            for info in archive.infolist():
-                with archive.open(info) as member:
-                    tail = b""
-                    while chunk := member.read(MB):
-                        produced += len(chunk)
-                        _refuse_dtd(tail + chunk)
-                        tail = chunk[-16:]
-                        if produced > limits.max_expanded_bytes:
-                            raise LimitExceeded(
-                                f"解压后大小超过上限 {_mb(limits.max_expanded_bytes)}"
-                                "（压缩包声明的大小与实际不符）"
-                            )
-    except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, NotImplementedError) as exc:
+            for info in infos:
+                produced = _inflate_member(archive, info, produced, limits)
+            _refuse_dangling_relationships(archive, names)
+    except DAMAGED_CONTAINER_ERRORS as exc:
         # RuntimeError: an encrypted zip member; the rest: truncated or corrupt archives.
-        raise BrokenContainer(f"文件不完整或已损坏（{type(exc).__name__}）") from exc
+        raise BrokenContainer(f"文件不完整或已损坏（{exception_name(exc)}）") from exc
+
+
+def _inflate_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, produced: int, limits) -> int:
+    """Inflate one member under the running cap; an XML part must be well-formed, since a
+    part Excel cannot parse makes the workbook one Excel will not open as it was sent."""
+    xml = info.filename.lower().endswith((".xml", ".rels"))
+    parser = xml_parser.ParserCreate() if xml else None
+    with archive.open(info) as member:
+        tail = b""
+        while chunk := member.read(MB):
+            produced += len(chunk)
+            _refuse_dtd(tail + chunk)
+            tail = chunk[-16:]
+            if produced > limits.max_expanded_bytes:
+                raise LimitExceeded(
+                    f"解压后大小超过上限 {_mb(limits.max_expanded_bytes)}"
+                    "（压缩包声明的大小与实际不符）"
+                )
+            if parser is not None:
+                _feed(parser, info.filename, chunk)
+    if parser is not None:
+        _feed(parser, info.filename, b"", final=True)
+    return produced
+
+
+_RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+
+
+def _refuse_dangling_relationships(archive: zipfile.ZipFile, names: set[str]) -> None:
+    """Every part a relationship points at (styles, sheets, shared strings) must be in the
+    package: Excel will not open a workbook as sent without them, whatever calamine makes
+    of it. The .rels parts are small and were checked well-formed while inflating."""
+    for rels in sorted(n for n in names if n.endswith(".rels")):
+        source_dir = posixpath.dirname(posixpath.dirname(rels))  # xl/_rels/x.rels -> xl
+        for rel in ElementTree.fromstring(archive.read(rels)).iter(_RELATIONSHIP):
+            target = rel.get("Target") or ""
+            if rel.get("TargetMode") == "External" or "://" in target:
+                continue
+            part = (
+                target.lstrip("/")
+                if target.startswith("/")
+                else posixpath.normpath(posixpath.join(source_dir, target))
+            )
+            if part not in names:
+                raise BrokenContainer(f"文件不完整或已损坏（缺少部件 {part}）")
+
+
+def _feed(parser, name: str, chunk: bytes, final: bool = False) -> None:
+    try:
+        parser.Parse(chunk, final)
+    except xml_parser.ExpatError as exc:
+        raise BrokenContainer(
+            f"文件不完整或已损坏（{name} 第 {exc.lineno} 行第 {exc.offset + 1} 列无法解析）"
+        ) from exc

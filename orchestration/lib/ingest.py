@@ -6,6 +6,7 @@ archiving picks up where it stopped, and a rebuild replays the whole archive.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -15,13 +16,14 @@ from pathlib import Path
 from orchestration.lib.archive import Archive, Delivery
 from orchestration.lib.expectations.validator import ReturnValidator
 from orchestration.lib.failpoints import failpoint
+from orchestration.lib.file_faults import LOAD, READ, RECEIPT, VALIDATE, FileFault, file_stage
 from orchestration.lib.file_limits import Limits
 from orchestration.lib.findings import WARNING_CLASS, Finding, RuleCatalogue
 from orchestration.lib.history_checks import history_findings
 from orchestration.lib.raw_store import RawStore, local_naive
 from orchestration.lib.receipt_writer import Receipt, receipt_name, write_receipt
 from orchestration.lib.reference import Reference
-from orchestration.lib.return_check import check_return
+from orchestration.lib.return_check import validate_return
 from orchestration.lib.return_parser import ParseContext, ParsedReturn, parse_return
 from orchestration.lib.return_spec import Contract, ReturnSpec
 from orchestration.lib.workbook_reader import DEFAULT_LIMITS
@@ -39,6 +41,7 @@ class FileResult:
     rows_read: int
     rows_loaded: int
     receipt: str
+    fault: str | None = None  # the traceback of a failure of the file's own, for the data team
 
 
 @dataclass(frozen=True)
@@ -120,10 +123,14 @@ def ingest_pending(
     ctx: IngestContext,
     validator_factory: Callable[[], ReturnValidator],
     parse: Callable = parse_return,
+    keep_sent_receipts: bool = False,
 ) -> list[FileResult]:
     """Process every journalled delivery not yet recorded, in the order received.
 
     The validator (Great Expectations, seconds to import) is made only if a file comes.
+    A receipt already in the outbox for a delivery not recorded is rewritten (an earlier
+    run died before recording it), unless ``keep_sent_receipts`` (a rebuild replays
+    deliveries whose receipts were sent).
     """
     done = store.recorded_delivery_ids()
     results = []
@@ -133,7 +140,11 @@ def ingest_pending(
             continue
         if validator is None:
             validator = validator_factory()
-        results.append(_ingest_one(delivery, archive, store, outbox_root, ctx, validator, parse))
+        results.append(
+            _ingest_one(
+                delivery, archive, store, outbox_root, ctx, validator, parse, keep_sent_receipts
+            )
+        )
     return results
 
 
@@ -145,8 +156,10 @@ def _ingest_one(
     ctx: IngestContext,
     validator: ReturnValidator,
     parse: Callable,
+    keep_sent_receipts: bool,
 ) -> FileResult:
     outbox = outbox_root / delivery.intake_department
+    replace = not keep_sent_receipts
     dept_name = ctx.reference.departments.get(
         delivery.intake_department, delivery.intake_department
     )
@@ -173,6 +186,7 @@ def _ingest_one(
                 findings=[],
             ),
             path,
+            replace,
         )
         store.record_duplicate(delivery, str(path))
         return FileResult(
@@ -197,49 +211,35 @@ def _ingest_one(
         latest_period=f"{received.year:04d}-{received.month:02d}",
         limits=ctx.limits,
     )
-    bad_name = invalid_name_finding(delivery.original_name, ctx.rules)
-    if bad_name is not None:
-        parsed = ParsedReturn(intake_department=delivery.intake_department, findings=[bad_name])
-    else:
-        parsed = check_return(
-            archive.blob_path(delivery), delivery.intake_department, parse_ctx, validator, parse
-        )
-    spec = ctx.returns.get(parsed.return_code or "")
-    parsed.findings += history_findings(parsed, spec, store, ctx.reference, ctx.rules)
-    parsed.findings += filename_findings(
-        delivery.original_name, parsed, ctx.rules, ctx.reference.departments
-    )
+    what = f"{delivery.intake_department}/{delivery.original_name} ({delivery.sha256[:12]})"
+    answer = _Answer(delivery, dept_name, ctx.returns, store, what, replace)
+    parsed = ParsedReturn(intake_department=delivery.intake_department)
+    fault = None
+    try:
+        bad_name = invalid_name_finding(delivery.original_name, ctx.rules)
+        if bad_name is not None:
+            parsed = dataclasses.replace(parsed, findings=[bad_name])
+        else:
+            with file_stage(READ, what):
+                parsed = parse(archive.blob_path(delivery), delivery.intake_department, parse_ctx)
+            with file_stage(VALIDATE, what):
+                parsed = _validated(delivery, parsed, parse_ctx, validator, store)
+    except FileFault as exc:
+        fault = exc
+        parsed = exc.applied_to(parsed, ctx.rules)
+
     outcome = _outcome(parsed)
-    note = None
+    earlier = None
     if outcome != "rejected":
         earlier = store.current_version(parsed.department_code, parsed.return_code, parsed.period)
-        if earlier is not None:
-            note = (
-                f"本文件为更正报送，替代 {earlier.received_at:%Y-%m-%d %H:%M:%S} 收到的"
-                f"《{earlier.original_name}》；原文件留档备查。"
-            )
-    else:
-        note = "文件已退回，数据未入库。请按问题清单修改后重新报送整个文件。"
     path = outbox / receipt_name(delivery.original_name, delivery.sha256)
-    write_receipt(
-        Receipt(
-            file_name=delivery.original_name,
-            department=dept_name,
-            return_title=spec.title if spec else None,
-            period=parsed.period,
-            received_at=_stamp(delivery.received),
-            sha256=delivery.sha256,
-            outcome=outcome,
-            rows_read=parsed.rows_read,
-            rows_loaded=len(parsed.rows_to_load),
-            note=note,
-            findings=parsed.findings,
-        ),
-        path,
-    )
-    failpoint("load.receipt_written")
-    store.record_file(delivery, parsed, outcome, str(path))
-    failpoint("load.file_recorded")
+    try:
+        answer(parsed, outcome, earlier, path)
+    except FileFault as exc:
+        # Nothing of the file stays loaded; it is answered as returned, with the fault.
+        fault = exc
+        parsed, outcome = exc.applied_to(parsed, ctx.rules), "rejected"
+        answer(parsed, outcome, None, path)
     return FileResult(
         delivery.delivery_id,
         delivery.sha256,
@@ -251,4 +251,66 @@ def _ingest_one(
         parsed.rows_read,
         len(parsed.rows_to_load),
         str(path),
+        fault=None if fault is None else fault.trace,
     )
+
+
+def _validated(delivery, parsed, parse_ctx, validator, store) -> ParsedReturn:
+    """The file's checks: its expectation suite, its department's history, its name."""
+    ctx = parse_ctx
+    parsed = validate_return(parsed, ctx, validator)
+    spec = ctx.returns.get(parsed.return_code or "")
+    more = history_findings(parsed, spec, store, ctx.reference, ctx.rules)
+    more += filename_findings(delivery.original_name, parsed, ctx.rules, ctx.reference.departments)
+    return dataclasses.replace(parsed, findings=[*parsed.findings, *more])
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """Loads a file's rows and records it, writes its receipt, then commits: a crash before
+    the commit leaves the file to be taken again."""
+
+    delivery: Delivery
+    department_name: str
+    returns: dict[str, ReturnSpec]
+    store: RawStore
+    what: str
+    replace_receipt: bool
+
+    def __call__(self, parsed: ParsedReturn, outcome: str, earlier, path: Path) -> None:
+        with file_stage(LOAD, self.what):
+            self.store.stage_file(self.delivery, parsed, outcome, str(path))
+        try:
+            with file_stage(RECEIPT, self.what):
+                write_receipt(self._receipt(parsed, outcome, earlier), path, self.replace_receipt)
+        except BaseException:
+            self.store.discard_file()
+            raise
+        failpoint("load.receipt_written")
+        self.store.commit_file()
+        failpoint("load.file_recorded")
+
+    def _receipt(self, parsed: ParsedReturn, outcome: str, earlier) -> Receipt:
+        if outcome == "rejected":
+            note = "文件已退回，数据未入库。请按问题清单修改后重新报送整个文件。"
+        elif earlier is not None:
+            note = (
+                f"本文件为更正报送，替代 {earlier.received_at:%Y-%m-%d %H:%M:%S} 收到的"
+                f"《{earlier.original_name}》；原文件留档备查。"
+            )
+        else:
+            note = None
+        spec = self.returns.get(parsed.return_code or "")
+        return Receipt(
+            file_name=self.delivery.original_name,
+            department=self.department_name,
+            return_title=spec.title if spec else None,
+            period=parsed.period,
+            received_at=_stamp(self.delivery.received),
+            sha256=self.delivery.sha256,
+            outcome=outcome,
+            rows_read=parsed.rows_read,
+            rows_loaded=len(parsed.rows_to_load),
+            note=note,
+            findings=parsed.findings,
+        )

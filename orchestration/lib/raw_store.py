@@ -6,6 +6,7 @@ figure in a mart traces back to one cell of one archived file.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.lib.archive import Delivery
+from orchestration.lib.failpoints import failpoint
 from orchestration.lib.return_parser import ParsedReturn
 from orchestration.lib.return_spec import ReturnSpec
 
@@ -214,14 +216,15 @@ class RawStore:
         ).fetchall()
         return {p: float(v) for p, v in rows if v is not None}
 
-    def record_file(
+    def stage_file(
         self,
         delivery: Delivery,
         parsed: ParsedReturn,
         outcome: str,
         receipt_path: str,
     ) -> None:
-        """Record one new file, its findings and (if it loads) its rows, all or nothing."""
+        """Record one new file, its findings and (if it loads) its rows in a transaction
+        left open: ``commit_file`` once its receipt is written, or ``discard_file``."""
         rows = parsed.rows_to_load
         loaded = len(rows)
         blocking = sum(f.blocking for f in parsed.findings)
@@ -276,11 +279,20 @@ class RawStore:
                 self.con.register("new_rows", rows)
                 self.con.execute(f"insert into raw.{spec.raw_table} by name select * from new_rows")
                 self.con.unregister("new_rows")
+                failpoint("load.rows_inserted")
             self._record_delivery(delivery, is_duplicate=False, receipt_path=receipt_path)
-            self.con.commit()
-        except Exception:
-            self.con.rollback()
+        except BaseException:
+            self.discard_file()
             raise
+
+    def commit_file(self) -> None:
+        self.con.commit()
+
+    def discard_file(self) -> None:
+        self.con.rollback()
+        for view in ("new_rows", "new_findings"):  # left registered by an insert that failed
+            with contextlib.suppress(duckdb.Error):
+                self.con.unregister(view)
 
     def record_duplicate(self, delivery: Delivery, receipt_path: str) -> None:
         self._record_delivery(delivery, is_duplicate=True, receipt_path=receipt_path)

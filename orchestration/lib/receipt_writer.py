@@ -80,9 +80,10 @@ def inert(value: object) -> object:
     return value
 
 
-def write_receipt(receipt: Receipt, out_path: Path) -> Path:
-    """Write the receipt, unless this file's receipt was already sent (a rebuild, a rerun)."""
-    if out_path.exists():
+def write_receipt(receipt: Receipt, out_path: Path, replace: bool = False) -> Path:
+    """Write the receipt, unless this file's receipt was already sent (a rebuild), or
+    ``replace`` says that one is not to be trusted (its file was never recorded)."""
+    if out_path.exists() and not replace:
         return out_path
     wb = Workbook()
     ws = wb.active

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
 from orchestration.lib.expectations.validator import ReturnValidator
+from orchestration.lib.failpoints import failpoint
 from orchestration.lib.findings import NOTICE_CLASS, Finding
 from orchestration.lib.return_parser import ParseContext, ParsedReturn, parse_return
 
@@ -23,6 +25,16 @@ def one_per_cell(findings: list[Finding]) -> list[Finding]:
     return kept
 
 
+def validate_return(
+    parsed: ParsedReturn, ctx: ParseContext, validator: ReturnValidator
+) -> ParsedReturn:
+    """The file as read, with its expectation suite's findings added, one per cell."""
+    failpoint("validate.file")
+    spec = ctx.returns.get(parsed.return_code or "")
+    found = validator.validate(spec, parsed) if spec is not None else []
+    return dataclasses.replace(parsed, findings=one_per_cell([*parsed.findings, *found]))
+
+
 def check_return(
     path: Path,
     intake_department: str,
@@ -31,9 +43,4 @@ def check_return(
     parse: Callable[[Path, str, ParseContext], ParsedReturn] = parse_return,
 ) -> ParsedReturn:
     """``parse`` is the in-process parser, or a sandboxed one (a child process) in the pipeline."""
-    parsed = parse(path, intake_department, ctx)
-    spec = ctx.returns.get(parsed.return_code or "")
-    if spec is not None:
-        parsed.findings += validator.validate(spec, parsed)
-    parsed.findings = one_per_cell(parsed.findings)
-    return parsed
+    return validate_return(parse(path, intake_department, ctx), ctx, validator)

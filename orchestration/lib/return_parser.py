@@ -11,6 +11,7 @@ from pathlib import Path
 
 from orchestration.lib.cell_values import clean_text, is_blank, label_key, parse_period
 from orchestration.lib.column_readers import CellProblem, canonical, read_cell
+from orchestration.lib.failpoints import failpoint
 from orchestration.lib.file_limits import Limits
 from orchestration.lib.findings import Finding, RuleCatalogue
 from orchestration.lib.reference import Reference
@@ -69,6 +70,7 @@ class ParseContext:
 
 
 def parse_return(path: Path, intake_department: str, ctx: ParseContext) -> ParsedReturn:
+    failpoint("read.file")
     result = ParsedReturn(intake_department=intake_department)
     sheets = [ctx.contract.meta_sheet] + [s.sheet for s in ctx.returns.values()]
     try:

@@ -6,7 +6,9 @@ a label is typed once, in the YAML.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
@@ -31,6 +33,16 @@ DUCKDB_TYPES = {
     "yesno": "BOOLEAN",
 }
 
+# What a value may be before it is loaded, far inside what its DuckDB type stores (BIGINT
+# about 9.2e18, DECIMAL(20, 4) below 1e16), so no insert can fail on a value that passed.
+# Counts state their own bound in the definition (`max:`); the rest default to these.
+DECIMAL_PLACES = 4  # the scale of DECIMAL(20, 4): amounts are rounded to it when read
+AMOUNT_BOUND = Decimal(10) ** 12
+DATE_WINDOW = (dt.date(1950, 1, 1), dt.date(2099, 12, 31))
+MONTH_WINDOW = tuple(f"{d:%Y-%m}" for d in DATE_WINDOW)
+TEXT_MAX_CHARS = 500
+_TEXT_TYPES = {t for t, duckdb_type in DUCKDB_TYPES.items() if duckdb_type == "VARCHAR"} - {"month"}
+
 
 @dataclass(frozen=True)
 class ColumnSpec:
@@ -45,10 +57,22 @@ class ColumnSpec:
     unique: bool = False  # no two rows of a file may repeat it
     of: str | None = None  # a unit column: the code column whose register unit it must match
     prefilled: bool = False  # the template fills it in; a row with only these cells is blank
+    max: float | None = None  # counts (required) and amounts: the largest value allowed
 
     @property
     def duckdb_type(self) -> str:
         return DUCKDB_TYPES[self.type]
+
+    @property
+    def upper_bound(self) -> Decimal | None:
+        """The largest magnitude a count or an amount may have (None for other types)."""
+        if self.type == "count" or (self.type in ("amount", "number") and self.max is not None):
+            return Decimal(str(self.max))
+        return AMOUNT_BOUND if self.type in ("amount", "number") else None
+
+    @property
+    def max_chars(self) -> int | None:
+        return TEXT_MAX_CHARS if self.type in _TEXT_TYPES else None
 
 
 @dataclass(frozen=True)
@@ -108,12 +132,16 @@ def _load_return(path: Path) -> ReturnSpec:
             unique=bool(c.get("unique", False)),
             of=c.get("of"),
             prefilled=bool(c.get("prefilled", False)),
+            max=c.get("max"),
         )
         for c in data["columns"]
     )
     unknown = {c.type for c in columns} - DUCKDB_TYPES.keys()
     if unknown:
         raise ValueError(f"{path.name}: unknown column types {sorted(unknown)}")
+    unbounded = [c.name for c in columns if c.type == "count" and c.max is None]
+    if unbounded:
+        raise ValueError(f"{path.name}: count columns without a `max:` bound {unbounded}")
     return ReturnSpec(
         code=data["code"],
         title=data["title"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -10,7 +11,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from orchestration.lib.reference import Reference
-from orchestration.lib.return_spec import Contract, ReturnSpec
+from orchestration.lib.return_spec import DATE_WINDOW, Contract, ReturnSpec
 from orchestration.lib.stable_xlsx import save_stable
 from orchestration.lib.template_names import template_filename
 
@@ -174,6 +175,9 @@ _NUMBER_FORMATS = {
 }
 
 
+_EXCEL_DAY_ZERO = dt.date(1899, 12, 30)  # Excel's date serials count days from here
+
+
 def _validation_for(column, contract: Contract, reference: Reference) -> DataValidation | None:
     def listed(formula: str, error: str) -> DataValidation:
         return DataValidation(
@@ -184,11 +188,14 @@ def _validation_for(column, contract: Contract, reference: Reference) -> DataVal
             error=error,
         )
 
-    def ranged(kind: str, operator: str, low: str, error: str) -> DataValidation:
+    def ranged(
+        kind: str, low: str, high: str | None, error: str, operator: str = "between"
+    ) -> DataValidation:
         return DataValidation(
             type=kind,
-            operator=operator,
+            operator=operator if high is not None else "greaterThan",
             formula1=low,
+            formula2=high,
             showErrorMessage=True,
             errorTitle=column.label,
             error=error,
@@ -208,21 +215,20 @@ def _validation_for(column, contract: Contract, reference: Reference) -> DataVal
         )
     if column.type == "yesno":
         return listed('"是,否"', "请填“是”或“否”。")
+    # The same bounds the reader holds values to (return_spec), offered where they are typed.
+    high = str(column.upper_bound)
     if column.type == "count":
-        return ranged("whole", "greaterThanOrEqual", "0", "只能填写不小于 0 的整数。")
-    if column.type == "amount":
-        low = str(column.min if column.min is not None else 0)
-        if column.min_exclusive:
-            return ranged("decimal", "greaterThan", low, f"只能填写大于 {low} 的数。")
-        return ranged("decimal", "greaterThanOrEqual", low, f"只能填写不小于 {low} 的数。")
-    if column.type == "number":
-        dv = ranged("decimal", "between", "-1000000000000", "只能填写数字。")
-        dv.formula2 = "1000000000000"
-        return dv
+        return ranged("whole", "0", high, f"只能填写 0 至 {high} 之间的整数。")
+    if column.type in ("amount", "number"):
+        low = f"{column.min:g}" if column.min is not None else f"-{high}"
+        if column.min_exclusive:  # Excel's "between" is inclusive: the reader holds the bound
+            return ranged("decimal", low, None, f"只能填写大于 {low} 的数。")
+        return ranged("decimal", low, high, f"只能填写 {low} 至 {high} 之间的数。")
     if column.type == "date":
-        return ranged("date", "greaterThan", "36526", "请填写日期，格式如 2026-03-15。")
+        first, last = ((d - _EXCEL_DAY_ZERO).days for d in DATE_WINDOW)
+        return ranged("date", str(first), str(last), "请填写日期，格式如 2026-03-15。")
     if column.type == "uscc":
-        return ranged("textLength", "equal", "18", "统一社会信用代码应为 18 位。")
+        return ranged("textLength", "18", "18", "统一社会信用代码应为 18 位。", "equal")
     return None
 
 

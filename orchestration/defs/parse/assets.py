@@ -3,6 +3,7 @@
 from collections import Counter
 
 import dagster as dg
+from pydantic import Field
 
 from orchestration.defs.intake.assets import INTAKE_ARCHIVE
 from orchestration.defs.pools import DUCKDB_WRITER
@@ -35,6 +36,16 @@ def raw_key(table: str) -> dg.AssetKey:
 SUITE_CHECK = "expectation_suite"
 
 
+class RawTablesConfig(dg.Config):
+    rebuild: bool = Field(
+        default=False,
+        description=(
+            "Set by `indicators rebuild`: receipts already in the outbox were sent and are "
+            "kept as they are, although the new build database has not recorded their files."
+        ),
+    )
+
+
 @dg.multi_asset(
     name="raw_tables",
     specs=[
@@ -58,7 +69,9 @@ SUITE_CHECK = "expectation_suite"
         "suite and the department's history, writes receipts, loads rows with lineage."
     ),
 )
-def raw_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+def raw_tables(
+    context: dg.AssetExecutionContext, config: RawTablesConfig, warehouse: WarehouseResource
+):
     made: list = []
 
     def validator_factory():
@@ -66,12 +79,22 @@ def raw_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         return made[0]
 
     with warehouse.writer_lock():
-        results, counts = _ingest(warehouse, validator_factory)
-    docs = made[0].build_data_docs() if made else None
+        results, counts = _ingest(warehouse, validator_factory, config.rebuild)
+    docs = _data_docs(context, made[0]) if made else None
     yield from _report(context, results, counts, docs)
 
 
-def _ingest(warehouse: WarehouseResource, validator_factory):
+def _data_docs(context, validator):
+    """The run's Data Docs are a view for the data team: if they cannot be built, every
+    file is still answered and loaded, and the run says so."""
+    try:
+        return validator.build_data_docs()
+    except Exception as exc:
+        context.log.error(f"Data Docs not built: {type(exc).__name__}: {exc}")
+        return None
+
+
+def _ingest(warehouse: WarehouseResource, validator_factory, rebuild: bool):
     con = warehouse.connect_build()
     try:
         store = RawStore(con, load_returns())
@@ -84,6 +107,7 @@ def _ingest(warehouse: WarehouseResource, validator_factory):
                 warehouse.ingest_context(),
                 validator_factory,
                 parse,
+                keep_sent_receipts=rebuild,
             )
         counts = {
             t: con.execute(f"select count(*) from raw.{t}").fetchone()[0]
@@ -100,6 +124,11 @@ def _report(context, results, counts, docs):
             f"{r.department}/{r.original_name}: {r.outcome}, "
             f"{r.rows_loaded}/{r.rows_read} rows loaded, receipt {r.receipt}"
         )
+        if r.fault:
+            context.log.error(
+                f"{r.department}/{r.original_name} failed inside the pipeline and was "
+                f"returned to its department:\n{r.fault}"
+            )
     for spec in load_returns().values():
         files = [r for r in results if r.return_code == spec.code]
         rejected = [r.original_name for r in files if r.outcome == "rejected"]
