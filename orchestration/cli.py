@@ -17,18 +17,33 @@ STOP_GRACE_SECONDS = 8
 
 
 def cmd_templates(args: argparse.Namespace) -> int:
-    """Write every return's department template into --out.
+    """Write every return's department template into --out; with --dept and --month, that
+    department's templates for that month, the investment return listing its projects as
+    of its last accepted month.
 
-    Example: indicators templates --out ./templates
+    Example: indicators templates --out ./templates --dept fgj --month 2026-11
     """
+    from orchestration.defs.resources import WarehouseResource
+    from orchestration.lib.carry_over import projects_carried_into
     from orchestration.lib.reference import load_reference
     from orchestration.lib.return_spec import load_contract, load_returns
-    from orchestration.lib.template_writer import write_all_templates
+    from orchestration.lib.template_names import template_filename
+    from orchestration.lib.template_writer import write_all_templates, write_template
 
-    for path in write_all_templates(
-        Path(args.out), load_returns(), load_contract(), load_reference()
-    ):
-        print(path)
+    returns, contract, reference = load_returns(), load_contract(), load_reference()
+    if not args.dept:
+        for path in write_all_templates(Path(args.out), returns, contract, reference):
+            print(path)
+        return 0
+    if args.dept not in reference.departments or not args.month:
+        print("--dept needs a department code and --month YYYY-MM", file=sys.stderr)
+        return 2
+    snapshot = WarehouseResource(home=str(paths.resolve_home())).published_db
+    for code in reference.returns_filed_by(args.dept):
+        spec = returns[code]
+        carried = projects_carried_into(snapshot, args.month) if code == "investment" else []
+        path = Path(args.out) / template_filename(spec, args.dept, reference)
+        print(write_template(spec, args.dept, path, contract, reference, args.month, carried))
     return 0
 
 
@@ -54,7 +69,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     Example: indicators run --as-of 2026-11-25
     """
-    from orchestration.runner import files_waiting, run_pipeline
+    from orchestration.runner import files_taken, files_taken_report, files_waiting, run_pipeline
 
     home = paths.resolve_home()
     waiting = files_waiting(home)
@@ -66,6 +81,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         if result is None:
             return 1
+        print(files_taken_report(files_taken(result), home))
         print(f"run {result.run_id} succeeded; snapshot published")
         # Over max_files_per_run, the rest waited in intake: take them in further runs.
         left = files_waiting(home)
@@ -125,6 +141,18 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
     print(progress_report(paths.resolve_home()))
     return 0
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    """Query the published snapshot read-only: one query, or a shell reading statements.
+
+    Example: indicators sql "select * from marts.target_progress where status = '滞后'"
+    """
+    from orchestration.defs.resources import WarehouseResource
+    from orchestration.sql_shell import run_sql
+
+    home = paths.resolve_home()
+    return run_sql(WarehouseResource(home=str(home)).published_db, args.query)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -200,6 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("templates", cmd_templates, cmd_templates.__doc__)
     p.add_argument("--out", required=True, help="folder to write the templates into")
+    p.add_argument("--dept", help="only this department's templates (a code, e.g. fgj)")
+    p.add_argument("--month", help="with --dept: the month to file (YYYY-MM), set in the templates")
     add("expectations", cmd_expectations, cmd_expectations.__doc__)
     p = add("run", cmd_run, cmd_run.__doc__)
     p.add_argument("--as-of", help="date the submission status is computed as of (YYYY-MM-DD)")
@@ -207,6 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("rebuild", cmd_rebuild, cmd_rebuild.__doc__)
     p.add_argument("--as-of", help="date the submission status is computed as of (YYYY-MM-DD)")
     add("progress", cmd_progress, cmd_progress.__doc__)
+    p = add("sql", cmd_sql, cmd_sql.__doc__)
+    p.add_argument("query", nargs="?", help="one SQL query; without it, a shell on the terminal")
     p = add("demo", cmd_demo, cmd_demo.__doc__)
     p.add_argument("--months", type=int, default=10, help="months of sample returns (1-10)")
     p.add_argument("--as-of", help="date the submission status is computed as of (YYYY-MM-DD)")

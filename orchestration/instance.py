@@ -29,6 +29,9 @@ run_monitoring:
   poll_interval_seconds: 30
 telemetry:
   enabled: false
+nux:
+  # The web UI's first-visit "join the community" dialog: not for a district's data team.
+  enabled: false
 """
 
 

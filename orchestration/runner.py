@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+from collections import Counter
 from pathlib import Path
 
 import dagster as dg
@@ -69,6 +70,38 @@ def failure_causes(result: dg.ExecuteInProcessResult) -> list[str]:
 
 # Dagster wraps an asset's exception in these; the cause underneath is the one to show.
 _WRAPPERS = {"DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionError"}
+
+
+def files_taken(result: dg.ExecuteInProcessResult) -> list[dict]:
+    """The files a run answered: department, file, outcome, rows, receipt path."""
+    from orchestration.defs.parse.assets import FILES_TAKEN, raw_key
+
+    taken = []
+    for event in result.all_events:
+        if not event.is_step_materialization:
+            continue
+        materialization = event.step_materialization_data.materialization
+        if materialization.asset_key == raw_key("files"):
+            entry = materialization.metadata.get(FILES_TAKEN)
+            taken += entry.value if entry is not None else []
+    return taken
+
+
+def files_taken_report(taken: list[dict], home: Path) -> str:
+    """One line per file taken, then a summary: what `indicators run` ends with."""
+    lines = []
+    for f in taken:
+        receipt = Path(f["receipt"])
+        with contextlib.suppress(ValueError):
+            receipt = receipt.relative_to(home)
+        lines.append(
+            f"  {f['department']}  {f['file']}  {f['outcome']}  "
+            f"{f['rows_loaded']}/{f['rows_read']} rows loaded  receipt {receipt}"
+        )
+    counts = Counter(f["outcome"] for f in taken)
+    summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+    lines.append(f"{len(taken)} files taken" + (f": {summary}" if summary else ""))
+    return "\n".join(lines)
 
 
 def files_waiting(home: Path) -> int:

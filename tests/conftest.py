@@ -59,7 +59,7 @@ def validator(tmp_path_factory, reference):
 @pytest.fixture
 def ctx(contract, reference) -> ParseContext:
     """How the pipeline parses a file received in November 2026."""
-    return ParseContext(contract, load_returns(), reference, load_rules(), latest_period="2026-11")
+    return ParseContext(contract, load_returns(), reference, load_rules(), received_month="2026-11")
 
 
 @pytest.fixture
@@ -119,6 +119,18 @@ def fill_return(templates_dir, contract, reference) -> Callable[..., Path]:
         return fill_template(template, dest, spec, contract, values, rows)
 
     return fill
+
+
+def with_due_indicators(dept: str, period: str, rows: list[dict]) -> list[dict]:
+    """``rows`` of a 综合指标月报, plus a 0 for every other figure of ``dept`` due in
+    ``period``: a due figure left empty returns the file (DUE_FIGURE_MISSING)."""
+    given = {r["target_code"] for r in rows}
+    zeros = [
+        {"target_code": t.code, "month_value": 0, "ytd_value": 0}
+        for t in load_reference().targets_reported_by(dept, "indicators")
+        if t.due_in(period) and t.code not in given
+    ]
+    return rows + zeros
 
 
 def run_statuses(home: Path) -> dict:

@@ -5,11 +5,12 @@ import hashlib
 import os
 import threading
 import time
+from collections import Counter
 
 import pytest
 
 from orchestration.lib.archive import Archive, FileNotTaken
-from orchestration.lib.intake_folders import archive_waiting_files, waiting_files
+from orchestration.lib.intake_folders import archive_waiting_files, waiting_files, waiting_reasons
 from orchestration.lib.raw_store import LOCAL_TZ
 
 T0 = dt.datetime(2026, 4, 3, 9, 30, tzinfo=LOCAL_TZ)
@@ -105,8 +106,20 @@ def test_a_file_modified_moments_ago_waits_for_the_next_run(tmp_path):
     fresh = folder / "fresh.xlsx"
     fresh.write_bytes(b"still arriving")
     archive = Archive(tmp_path / "archive")
-    assert archive_waiting_files(tmp_path / "intake", archive, ["rsj"], T0, settle_seconds=60) == []
-    assert fresh.exists() and archive.deliveries() == []
+    (folder / "other.xlsx").write_bytes(b"settled")
+    os.utime(folder / "other.xlsx", (time.time() - 120, time.time() - 120))
+    left = Counter()
+    taken = archive_waiting_files(
+        tmp_path / "intake", archive, ["rsj"], T0, max_files=0, settle_seconds=60, left_behind=left
+    )
+    assert taken == [] and fresh.exists() and archive.deliveries() == []
+    # Each file waits for its own reason, and the run says which (not the limit for both).
+    assert left == Counter(settling=1, over_limit=1)
+    assert waiting_reasons(left, 60, 0) == [
+        "1 files wait for the next run: modified in the last 60 s (still being copied?)",
+        "1 files wait for the next run: over this run's limit (max_files_per_run=0)",
+    ]
+    (folder / "other.xlsx").unlink()
     settled = time.time() - 120
     os.utime(fresh, (settled, settled))
     taken = archive_waiting_files(tmp_path / "intake", archive, ["rsj"], T0, settle_seconds=60)

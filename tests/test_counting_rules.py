@@ -8,7 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from conftest import AS_OF, make_home, query
+from conftest import AS_OF, make_home, query, with_due_indicators
 from openpyxl import load_workbook
 
 from orchestration import paths
@@ -147,7 +147,7 @@ def built(tmp_path_factory):
             ("investment", "fgj", INVESTMENT[period]),
             ("first_stores", "swj", FIRST_STORES[period]),
             ("enterprises", "tjj", ENTERPRISES[period]),
-            ("indicators", "swj", INDICATORS[period]),
+            ("indicators", "swj", with_due_indicators("swj", period, INDICATORS[period])),
         ):
             spec = returns[code]
             template = home / "templates" / template_filename(spec, dept, reference)

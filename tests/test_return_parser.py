@@ -149,13 +149,28 @@ def test_missing_period_and_filer(tmp_path, fill_jobs, ctx, check, reference):
     assert filer.column == "填报人" and not filer.blocking
 
 
-@pytest.mark.parametrize("period", ["2025-12", "2026-12", "2026-13"])
-def test_period_outside_the_year_or_in_the_future_is_refused(
-    tmp_path, fill_jobs, ctx, check, reference, period
-):
+@pytest.mark.parametrize("period", ["2025-12", "2026-13"])
+def test_period_outside_the_year_is_refused(tmp_path, fill_jobs, ctx, check, reference, period):
     parsed = check(fill_jobs(tmp_path / "j.xlsx", period, _rows(reference)), "rsj", ctx)
     assert {f.rule_code for f in parsed.findings} & {"PERIOD_OUT_OF_RANGE", "PERIOD_INVALID"}
     assert not parsed.accepted
+
+
+@pytest.mark.parametrize("period, opens", [("2026-11", "2026-12-01"), ("2026-12", "2027-01-01")])
+def test_a_month_not_ended_when_received_is_refused_saying_from_when(
+    tmp_path, fill_jobs, ctx, check, reference, period, opens
+):
+    """ctx receives in November 2026: November is running, December is to come."""
+    parsed = check(fill_jobs(tmp_path / "j.xlsx", period, _rows(reference)), "rsj", ctx)
+    finding = _only(parsed.findings, "PERIOD_NOT_ENDED")
+    assert finding.blocking and finding.cell == "E2" and finding.expected == opens
+    assert opens in finding.hint and not parsed.accepted
+    assert parsed.period == period  # named in the receipt
+
+
+def test_the_month_before_receipt_is_accepted(tmp_path, fill_jobs, ctx, check, reference):
+    parsed = check(fill_jobs(tmp_path / "j.xlsx", "2026-10", _rows(reference)), "rsj", ctx)
+    assert parsed.accepted and parsed.period == "2026-10"
 
 
 def test_another_departments_name_in_the_header_is_refused(
@@ -241,3 +256,25 @@ def test_the_workbook_wins_over_the_file_name(
     findings = filename_findings(name, parsed, load_rules(), reference.departments)
     assert [f.rule_code for f in findings] == codes
     assert all(f.rule_class == "提示" for f in findings)
+
+
+@pytest.mark.parametrize("how", ["cleared", "deleted"])
+def test_a_pre_listed_street_cleared_or_deleted_is_refused_by_its_name(
+    tmp_path, fill_jobs, jobs_spec, check, reference, how
+):
+    path = fill_jobs(tmp_path / "j.xlsx", "2026-05", _rows(reference))
+    wb = load_workbook(path)
+    ws = wb[jobs_spec.sheet]
+    street = list(reference.streets)[3]
+    (row,) = [c.row for c in ws["A"] if c.value == street]
+    if how == "cleared":
+        for cell in ws[row]:
+            cell.value = None
+    else:
+        ws.delete_rows(row)
+    wb.save(path)
+    parsed = check(path, "rsj")
+    finding = _only(parsed.findings, "PREFILLED_ROW_MISSING")
+    assert finding.blocking and finding.value == street and finding.column == "街道"
+    assert street in finding.message and not parsed.accepted
+    assert parsed.rows_read == len(reference.streets) - 1

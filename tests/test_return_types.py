@@ -1,5 +1,6 @@
 """Parsing the investment, first-store, enterprise and indicators returns: types and rules."""
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -156,17 +157,67 @@ def test_indicators_template_lists_the_departments_own_targets(templates_dir, re
     assert ws.cell(row=6, column=5).value == reference.targets[codes[0]].unit
 
 
-def test_indicators_rows_left_blank_are_no_figure_this_month(tmp_path, fill_return, ctx, check):
-    rows = [{"target_code": "TAX_REFUND_SHOPS", "month_value": 2, "ytd_value": 5}]
+def _due(reference, dept, period, **rows_by_code):
+    """A row for every target of ``dept`` due in ``period`` (1 and 1), unless given."""
+    rows = {
+        t.code: {"target_code": t.code, "month_value": 1, "ytd_value": 1}
+        for t in reference.targets_reported_by(dept, "indicators")
+        if t.due_in(period)
+    }
+    for code, row in rows_by_code.items():
+        rows[code] = None if row is None else {"target_code": code, **row}
+    return [row for row in rows.values() if row is not None]
+
+
+def test_a_monthly_figure_left_blank_is_refused_by_its_code(
+    tmp_path, fill_return, ctx, check, reference
+):
+    rows = _due(reference, "swj", "2026-04", TAX_REFUND_SHOPS=None)
     parsed = check(
         fill_return("indicators", tmp_path / "x.xlsx", "2026-04", rows, dept="swj"), "swj", ctx
     )
-    assert parsed.findings == [] and [r["target_code"] for r in parsed.rows] == ["TAX_REFUND_SHOPS"]
+    (finding,) = parsed.findings
+    assert finding.rule_code == "DUE_FIGURE_MISSING" and finding.blocking
+    assert "TAX_REFUND_SHOPS" in finding.message and "月报" in finding.message
+    assert not parsed.accepted
 
 
-def test_a_wrong_unit_names_the_registers_unit(tmp_path, fill_return, ctx, check):
+def test_a_quarterly_figure_is_due_in_the_quarters_last_month_only(
+    tmp_path, fill_return, ctx, check, reference
+):
+    assert reference.targets["GDP_GROWTH"].frequency == "quarterly"
+    april = check(
+        fill_return(
+            "indicators",
+            tmp_path / "a.xlsx",
+            "2026-04",
+            _due(reference, "tjj", "2026-04"),
+            dept="tjj",
+        ),
+        "tjj",
+        ctx,
+    )
+    assert april.accepted and "GDP_GROWTH" not in {r["target_code"] for r in april.rows}
+    june_rows = _due(reference, "tjj", "2026-06", GDP_GROWTH=None)
+    june = check(
+        fill_return("indicators", tmp_path / "j.xlsx", "2026-06", june_rows, dept="tjj"), "tjj", ctx
+    )
+    assert [f.rule_code for f in june.findings] == ["DUE_FIGURE_MISSING"]
+    assert "GDP_GROWTH" in june.findings[0].message and "季报" in june.findings[0].message
+
+
+def test_a_blank_return_is_refused_when_figures_are_due(tmp_path, fill_return, ctx, check):
+    parsed = check(
+        fill_return("indicators", tmp_path / "x.xlsx", "2026-04", [], dept="swj"), "swj", ctx
+    )
+    missing = [f for f in parsed.findings if f.rule_code == "DUE_FIGURE_MISSING"]
+    assert missing and not parsed.accepted and parsed.rows_read == 0
+
+
+def test_a_wrong_unit_names_the_registers_unit(tmp_path, fill_return, ctx, check, reference):
     row = {"target_code": "TAX_REFUND_SHOPS", "month_value": 2, "ytd_value": 5, "unit": "个"}
-    path = fill_return("indicators", tmp_path / "x.xlsx", "2026-04", [row], dept="swj")
+    rows = _due(reference, "swj", "2026-04", TAX_REFUND_SHOPS=row)
+    path = fill_return("indicators", tmp_path / "x.xlsx", "2026-04", rows, dept="swj")
     finding = next(f for f in check(path, "swj").findings if f.rule_code == "UNIT_MISMATCH")
     assert (finding.value, finding.expected, finding.column) == ("个", "家", "计量单位")
 
@@ -197,11 +248,32 @@ def test_indicator_rows_must_be_register_targets_of_this_return_in_its_unit(
     assert code in _codes(parsed) and not parsed.accepted
 
 
-def test_another_departments_target_loads_with_a_query(tmp_path, fill_return, ctx, check):
+def test_another_departments_target_loads_with_a_query(
+    tmp_path, fill_return, ctx, check, reference
+):
     row = {"target_code": "TECH_SME", "month_value": 50, "ytd_value": 200, "unit": "家"}
+    rows = _due(reference, "swj", "2026-04") + [row]
     parsed = check(
-        fill_return("indicators", tmp_path / "x.xlsx", "2026-04", [row], dept="swj"), "swj", ctx
+        fill_return("indicators", tmp_path / "x.xlsx", "2026-04", rows, dept="swj"), "swj", ctx
     )
     assert _codes(parsed) == ["TARGET_OTHER_DEPARTMENT"] and parsed.accepted
     assert "TECH_SME" in parsed.findings[0].message and parsed.findings[0].cell == "A20"
     assert parsed.findings[0].expected == "区科学技术和经济信息化局负责的指标"
+
+
+def test_a_blank_return_with_nothing_due_is_taken_and_says_so(
+    tmp_path, fill_return, ctx, check, reference
+):
+    """Were all of 商务局's figures quarterly, April's return could be blank."""
+    quarterly = {
+        code: dataclasses.replace(t, frequency="quarterly") for code, t in reference.targets.items()
+    }
+    quarter_ctx = dataclasses.replace(
+        ctx, reference=dataclasses.replace(reference, targets=quarterly)
+    )
+    path = fill_return("indicators", tmp_path / "x.xlsx", "2026-04", [], dept="swj")
+    parsed = check(path, "swj", quarter_ctx)
+    assert parsed.accepted and parsed.rows == []
+    (note,) = parsed.findings
+    assert note.rule_code == "NOTHING_DUE" and note.rule_class == "提示"
+    assert "2026-04" in note.message and "空表已接收" in note.message

@@ -84,3 +84,94 @@ def test_approximate_targets_and_only_they_use_the_approximate_comparator(regist
         shown = str(int(number)) if number.is_integer() else str(number)
         after = r["source_sentence"].split(shown, 1)[1][:8]
         assert ("左右" in after) == (r["comparator"] == "≈"), r["target_code"]
+
+
+def test_every_note_is_chinese_for_the_departments_and_leaders_who_read_it(register):
+    for row in register:
+        note = row["register_note"]
+        assert not re.search(r"[A-Za-z]{3,}", note), (row["target_code"], note)
+
+
+def test_no_target_is_fed_by_a_part_of_a_figure_smaller_than_itself(register):
+    """A 其中 column is part of the column before it: a target fed by it cannot exceed the
+    target of the whole (高校毕业生留汉 2.5 万 fed by 新增就业 1.8 万's 其中 would lag for ever)."""
+    returns = load_returns()
+    target_of = {
+        (r["feeding_return"], r["feeding_measure"]): float(r["target_value"])
+        * float(r["unit_scale"])
+        for r in register
+    }
+    for row in register:
+        spec = returns.get(row["feeding_return"])
+        if spec is None or row["feeding_return"] == "indicators":
+            continue
+        names = [c.name for c in spec.columns]
+        if row["feeding_measure"] not in names:
+            continue
+        column = spec.column(row["feeding_measure"])
+        if not column.label.startswith("其中"):
+            continue
+        whole = names[names.index(column.name) - 1]
+        own = float(row["target_value"]) * float(row["unit_scale"])
+        assert own <= target_of.get((row["feeding_return"], whole), own), row["target_code"]
+
+
+def test_graduates_staying_in_wuhan_are_fed_by_their_own_line(register):
+    (row,) = [r for r in register if r["target_code"] == "JOB_GRAD"]
+    assert (row["feeding_return"], row["feeding_measure"]) == ("indicators", "JOB_GRAD")
+    assert row["department_code"] == "rsj" and "综合指标月报" in row["register_note"]
+
+
+def test_the_progress_table_shows_each_note_beside_its_figure():
+    from orchestration.lib.progress_report import ProgressRow, progress_markdown, progress_text
+
+    row = ProgressRow(
+        "rsj",
+        "区人力资源和社会保障局",
+        "JOB_GRAD",
+        "高校毕业生留汉创业就业",
+        "≥",
+        2.5,
+        "万人",
+        "2026-10",
+        2.1,
+        0.84,
+        0.8333,
+        "正常",
+        "由区人力资源和社会保障局在综合指标月报中报送",
+    )
+    lines = progress_text([row]).splitlines()
+    assert lines[-1].strip() == "注：由区人力资源和社会保障局在综合指标月报中报送"
+    assert "JOB_GRAD" in lines[-2]
+    assert (
+        progress_markdown([row])
+        .splitlines()[-1]
+        .endswith("由区人力资源和社会保障局在综合指标月报中报送 |")
+    )
+
+
+def test_mart_columns_of_chinese_business_concepts_have_chinese_descriptions():
+    """What analysts and the statistics office read in DuckDB's column comments."""
+    import yaml
+
+    wanted = {
+        "target_progress": [
+            "target_name",
+            "status",
+            "completion_ratio",
+            "expected_ratio",
+            "ytd_actual",
+            "register_note",
+        ],
+        "submission_status": ["return_title", "status_zh", "due_date", "is_late"],
+        "department_scorecard": ["targets_behind", "returns_missing", "returns_late"],
+    }
+    for model, columns in wanted.items():
+        path = paths.DBT_PROJECT_DIR / "models" / "marts" / f"{model}.yml"
+        described = {
+            c["name"]: c.get("description", "")
+            for m in yaml.safe_load(path.read_text(encoding="utf-8"))["models"]
+            for c in m["columns"]
+        }
+        for column in columns:
+            assert re.search(r"[\u4e00-\u9fff]{2,}", described[column]), (model, column)

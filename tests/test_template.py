@@ -71,3 +71,25 @@ def test_templates_command_writes_the_jobs_template(tmp_path):
 
     assert main(["templates", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "jobs.xlsx").exists()
+
+
+def test_templates_print_on_a4_with_the_column_labels_on_every_page(templates_dir, contract):
+    from orchestration.lib.return_spec import load_returns
+
+    for spec in load_returns().values():
+        (path,) = [
+            p for p in templates_dir.glob("*.xlsx") if load_workbook(p).sheetnames[0] == spec.sheet
+        ][:1]
+        wb = load_workbook(path)
+        ws = wb[spec.sheet]
+        assert int(ws.page_setup.paperSize) == 9  # A4
+        assert ws.page_setup.orientation == ("landscape" if len(spec.columns) > 6 else "portrait")
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+        label_row = next(c.row for c in ws["A"] if c.value == spec.columns[0].label)
+        assert ws.print_title_rows == f"${label_row}:${label_row}"
+        instructions = wb[contract.instructions_sheet]
+        assert instructions.sheet_properties.pageSetUpPr.fitToPage
+        long_texts = [
+            c for c in instructions["B"] if isinstance(c.value, str) and len(c.value) > 40
+        ]
+        assert long_texts and all(c.alignment.wrap_text for c in long_texts)

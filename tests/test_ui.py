@@ -114,6 +114,8 @@ def test_ui_serves_on_loopback_runs_the_sensor_and_stops_everything(home, wareho
     try:
         _wait(lambda: _server_up(port), 120, "the web UI")
         assert _listening_addresses(port) == {"127.0.0.1"}
+        # The UI opens without its community dialog (what its page asks before showing it).
+        assert _graphql(port, "{ shouldShowNux }") == {"shouldShowNux": False}
 
         fill_jobs(warehouse.intake_root / "rsj" / "jobs_2026-10.xlsx", "2026-10")
         _wait(lambda: warehouse.published_db.exists(), 180, "the sensor's run to publish")

@@ -9,7 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from conftest import AS_OF, make_home, query
+from conftest import AS_OF, make_home, query, with_due_indicators
 from openpyxl import load_workbook
 
 from orchestration import paths
@@ -76,7 +76,11 @@ HISTORY = {
             "swj",
             "indicators_2026-01.xlsx",
             "2026-01",
-            [_indicator("TAX_REFUND_SHOPS", 2, 2), _indicator("CONSUMPTION_EVENTS", 8, 8)],
+            with_due_indicators(
+                "swj",
+                "2026-01",
+                [_indicator("TAX_REFUND_SHOPS", 2, 2), _indicator("CONSUMPTION_EVENTS", 8, 8)],
+            ),
         ),
     ],
     "2026-03-03T09:30:00": [
@@ -86,7 +90,11 @@ HISTORY = {
             "swj",
             "indicators_2026-02.xlsx",
             "2026-02",
-            [_indicator("TAX_REFUND_SHOPS", 3, 5), _indicator("CONSUMPTION_EVENTS", 9, 17)],
+            with_due_indicators(
+                "swj",
+                "2026-02",
+                [_indicator("TAX_REFUND_SHOPS", 3, 5), _indicator("CONSUMPTION_EVENTS", 9, 17)],
+            ),
         ),
     ],
 }
@@ -111,7 +119,11 @@ BATCH = [
         "swj",
         "indicators_2026-03.xlsx",
         "2026-03",
-        [_indicator("TAX_REFUND_SHOPS", 1, 4), _indicator("CONSUMPTION_EVENTS", 40, 57)],
+        with_due_indicators(
+            "swj",
+            "2026-03",
+            [_indicator("TAX_REFUND_SHOPS", 1, 4), _indicator("CONSUMPTION_EVENTS", 40, 57)],
+        ),
     ),
     (
         "investment",

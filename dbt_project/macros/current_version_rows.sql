@@ -1,4 +1,4 @@
-{# The rows of a return's staging model that belong to the current version of each month's file. #}
+{# The rows of a return's staging model that belong to the current version of each month's file, for months ended by the as-of date. #}
 {% macro current_version_rows(return_code, staging_model) %}
     select
         returned_rows.*,
@@ -9,4 +9,5 @@
     where versions.return_code = '{{ return_code }}'
       and versions.is_current
       and year(returned_rows.period_month) = {{ var('reporting_year') }}
+      and returned_rows.period_month < date_trunc('month', {{ as_of_date() }})
 {% endmacro %}

@@ -69,6 +69,12 @@ def parse_period(value: object) -> str | None:
     return None
 
 
+def month_after(period: str) -> str:
+    """The first day of the month after "YYYY-MM", as "YYYY-MM-DD"."""
+    year, month = int(period[:4]), int(period[5:7])
+    return f"{year + month // 12:04d}-{month % 12 + 1:02d}-01"
+
+
 _DATE_PATTERNS = (
     re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"),
     re.compile(r"(\d{4})(\d{2})(\d{2})"),

@@ -165,7 +165,8 @@ def _ingest_one(
     )
     first = store.first_delivery_of(delivery.sha256)
     if first is not None:
-        first_name, first_received = first
+        first_name, first_received, first_return, first_period = first
+        first_spec = ctx.returns.get(first_return or "")
         finding = ctx.rules.finding(
             "DUPLICATE_FILE",
             detail=f"{first_received:%Y-%m-%d %H:%M:%S}（{first_name}）",
@@ -175,8 +176,8 @@ def _ingest_one(
             Receipt(
                 file_name=delivery.original_name,
                 department=dept_name,
-                return_title=None,
-                period=None,
+                return_title=first_spec.title if first_spec else None,
+                period=first_period,
                 received_at=_stamp(delivery.received),
                 sha256=delivery.sha256,
                 outcome="duplicate",
@@ -208,7 +209,7 @@ def _ingest_one(
         returns=ctx.returns,
         reference=ctx.reference,
         rules=ctx.rules,
-        latest_period=f"{received.year:04d}-{received.month:02d}",
+        received_month=f"{received.year:04d}-{received.month:02d}",
         limits=ctx.limits,
     )
     what = f"{delivery.intake_department}/{delivery.original_name} ({delivery.sha256[:12]})"
@@ -291,15 +292,20 @@ class _Answer:
         failpoint("load.file_recorded")
 
     def _receipt(self, parsed: ParsedReturn, outcome: str, earlier) -> Receipt:
+        notes = []
         if outcome == "rejected":
-            note = "文件已退回，数据未入库。请按问题清单修改后重新报送整个文件。"
-        elif earlier is not None:
-            note = (
+            notes.append("文件已退回，数据未入库。请按问题清单修改后重新报送整个文件。")
+        if outcome == "accepted_with_warnings":
+            notes.append(
+                "数据已入库。问题清单中的核实性问题请逐条核实：数据有误的，请更正后重新报送"
+                "整个文件（新文件将替代本文件）；数据属实的，请向区统计局说明原因。"
+            )
+        if outcome != "rejected" and earlier is not None:
+            notes.append(
                 f"本文件为更正报送，替代 {earlier.received_at:%Y-%m-%d %H:%M:%S} 收到的"
                 f"《{earlier.original_name}》；原文件留档备查。"
             )
-        else:
-            note = None
+        note = "".join(notes) or None
         spec = self.returns.get(parsed.return_code or "")
         return Receipt(
             file_name=self.delivery.original_name,

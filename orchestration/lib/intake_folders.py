@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -109,6 +110,7 @@ def archive_waiting_files(
     clock=None,
     max_files=None,
     settle_seconds: float = 1.0,
+    left_behind: Counter | None = None,
 ):
     """Archive the waiting files (the oldest ``max_files``, if given), removing each from
     the intake folder; the rest wait for the next run.
@@ -120,25 +122,42 @@ def archive_waiting_files(
     The file leaves the intake folder only after its blob and journal entry are on disk,
     so a crash at any point loses nothing: the next run meets the file again. With a fixed
     ``received_at`` (a backfill), files keep their folder order a microsecond apart.
+    ``left_behind``, if given, counts the files left by reason: ``settling`` (modified
+    too recently), ``over_limit`` (past ``max_files``), ``changed`` (while copied).
     """
+    left_behind = Counter() if left_behind is None else left_behind
     archive.discard_partial_copies()
     first = _next_backfill_offset(archive, received_at) if received_at else 0
     deliveries = []
     settled_before = time.time_ns() - int(settle_seconds * 1e9)
-    settled = [
-        w for w in waiting_files(intake_root, department_codes) if w.mtime_ns <= settled_before
-    ]
+    found = waiting_files(intake_root, department_codes)
+    settled = [w for w in found if w.mtime_ns <= settled_before]
+    left_behind["settling"] += len(found) - len(settled)
+    left_behind["over_limit"] += len(settled[max_files:]) if max_files is not None else 0
     for i, waiting in enumerate(settled[:max_files]):
         moment = received_at + timedelta(microseconds=first + i) if received_at else clock()
         try:
             delivery = archive.receive(waiting.path, waiting.department_code, moment)
         except FileNotTaken as exc:
             log.info("left for the next run: %s", exc)
+            left_behind["changed"] += 1
             continue
         failpoint("archive.journalled")
         waiting.path.unlink()
         deliveries.append(delivery)
     return deliveries
+
+
+def waiting_reasons(left_behind: Counter, settle_seconds: float, max_files: int) -> list[str]:
+    """Why files were left in intake for the next run, one line per reason."""
+    said = {
+        "settling": f"modified in the last {settle_seconds:g} s (still being copied?)",
+        "over_limit": f"over this run's limit (max_files_per_run={max_files})",
+        "changed": "changed while they were being archived",
+    }
+    return [
+        f"{n} files wait for the next run: {said[reason]}" for reason, n in left_behind.items() if n
+    ]
 
 
 def _next_backfill_offset(archive, received_at) -> int:

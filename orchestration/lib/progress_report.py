@@ -20,7 +20,8 @@ select
     ytd_actual,
     completion_ratio,
     expected_ratio,
-    status
+    status,
+    register_note
 from marts.target_progress
 qualify row_number() over (partition by target_code order by period desc nulls last) = 1
 order by department_code, target_code
@@ -41,6 +42,7 @@ class ProgressRow:
     completion_ratio: float | None
     expected_ratio: float | None
     status: str
+    note: str | None = None  # the register's note on how the target is measured (Chinese)
 
 
 def latest_progress_rows(con: duckdb.DuckDBPyConnection) -> list[ProgressRow]:
@@ -76,8 +78,11 @@ HEADERS = ["代码", "目标", "2026年目标", "最新月份", "累计完成", 
 
 
 def progress_markdown(rows: list[ProgressRow]) -> str:
-    lines = ["| 单位 | " + " | ".join(HEADERS) + " |", "|" + "---|" * (len(HEADERS) + 1)]
-    lines += [f"| {r.department_name} | " + " | ".join(_cells(r)) + " |" for r in rows]
+    headers = [*HEADERS, "口径说明"]
+    lines = ["| 单位 | " + " | ".join(headers) + " |", "|" + "---|" * (len(headers) + 1)]
+    lines += [
+        f"| {r.department_name} | " + " | ".join([*_cells(r), r.note or ""]) + " |" for r in rows
+    ]
     return "\n".join(lines)
 
 
@@ -101,4 +106,6 @@ def progress_text(rows: list[ProgressRow]) -> str:
             out += ["", f"{r.department_name}（{r.department_code}）"]
             out.append("  " + "  ".join(_pad(h, w) for h, w in zip(HEADERS, widths, strict=True)))
         out.append("  " + "  ".join(_pad(c, w) for c, w in zip(cells, widths, strict=True)))
+        if r.note:  # beside the figure it qualifies, where a leader reads it
+            out.append(f"    注：{r.note}")
     return "\n".join(out).lstrip("\n")

@@ -138,9 +138,12 @@ class RawStore:
         rows = self.con.execute("select delivery_id from raw.deliveries").fetchall()
         return {r[0] for r in rows}
 
-    def first_delivery_of(self, sha256: str) -> tuple[str, dt.datetime] | None:
+    def first_delivery_of(self, sha256: str) -> tuple[str, dt.datetime, str, str] | None:
+        """Name, time received, return and period of the file's first delivery, if any."""
         return self.con.execute(
-            "select original_name, received_at from raw.files where file_sha256 = ?", [sha256]
+            "select original_name, received_at, return_code, period from raw.files "
+            "where file_sha256 = ?",
+            [sha256],
         ).fetchone()
 
     def current_version(self, dept: str, return_code: str, period: str) -> EarlierVersion | None:

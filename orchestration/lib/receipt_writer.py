@@ -12,6 +12,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from orchestration.lib.findings import Finding
+from orchestration.lib.print_setup import fit_a4
 
 OUTCOME_LABELS = {
     "accepted": "已接收",
@@ -69,15 +70,15 @@ def receipt_name(original_name: str, sha256: str, duplicate: bool = False) -> st
     return f"{stem}_回执_{sha256[:8]}{'_重复' if duplicate else ''}.xlsx"
 
 
-def inert(value: object) -> object:
-    """Text echoed from a file, made unable to run as a formula in Excel or WPS, and
-    without the control characters a workbook cannot hold."""
-    if not isinstance(value, str):
-        return value
-    value = ILLEGAL_CHARACTERS_RE.sub("?", value)
-    if value[:1] in ("=", "@", "\t", "\r") or (value[:1] in "+-" and not _NUMBER.fullmatch(value)):
-        return "'" + value
-    return value
+def without_illegal_characters(value: object) -> object:
+    """Text echoed from a file, without the control characters a workbook cannot hold."""
+    return ILLEGAL_CHARACTERS_RE.sub("?", value) if isinstance(value, str) else value
+
+
+def looks_like_formula(text: str) -> bool:
+    """Text Excel or WPS would take for a formula if it were typed (or edited) in a cell."""
+    first = text[:1]
+    return first in ("=", "@", "\t", "\r") or (first in ("+", "-") and not _NUMBER.fullmatch(text))
 
 
 def write_receipt(receipt: Receipt, out_path: Path, replace: bool = False) -> Path:
@@ -126,6 +127,9 @@ def write_receipt(receipt: Receipt, out_path: Path, replace: bool = False) -> Pa
         "ABCDEFGHIJK", (20, 66, 10, 16, 8, 6, 18, 16, 24, 40, 40), strict=True
     ):
         ws.column_dimensions[letter].width = width
+    # One A4 landscape page wide: the outcome and the first findings on the first page,
+    # the findings' headings repeated on every later one.
+    fit_a4(ws, landscape=True, repeat_rows=f"{start + 1}:{start + 1}" if receipt.findings else None)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(out_path.name + ".part")
     wb.save(tmp)
@@ -134,7 +138,11 @@ def write_receipt(receipt: Receipt, out_path: Path, replace: bool = False) -> Pa
 
 
 def _text(cell, value) -> None:
-    cell.value = inert(value)
+    """Echoed text is stored as it was, in a text cell: never a formula, whatever the text;
+    formula-like text also gets Excel's quote-prefix style, so editing the cell keeps it
+    text, without an apostrophe anyone sees."""
+    cell.value = without_illegal_characters(value)
     if isinstance(cell.value, str):
-        cell.data_type = "s"  # never a formula, whatever the text
+        cell.data_type = "s"
+        cell.quotePrefix = looks_like_formula(cell.value)
     cell.alignment = Alignment(wrap_text=True, vertical="top")

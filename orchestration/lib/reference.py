@@ -31,6 +31,20 @@ class Target:
     measure_type: str
     department_code: str
     feeding_return: str
+    frequency: str = "monthly"  # monthly, quarterly or annual
+
+    def due_in(self, period: str) -> bool:
+        """Whether the figure is due in the return for ``period`` ("YYYY-MM")."""
+        month = int(period[5:7])
+        if self.frequency == "quarterly":
+            return month % 3 == 0
+        if self.frequency == "annual":
+            return month == 12
+        return True
+
+    @property
+    def frequency_zh(self) -> str:
+        return {"monthly": "月", "quarterly": "季", "annual": "年"}[self.frequency] + "报"
 
 
 @dataclass(frozen=True)
@@ -76,6 +90,7 @@ def load_reference(seeds_dir: Path = paths.SEEDS_DIR) -> Reference:
             measure_type=r["measure_type"],
             department_code=r["department_code"],
             feeding_return=r["feeding_return"],
+            frequency=r["frequency"],
         )
         for r in _read_csv(seeds_dir / "target_register.csv")
     }

@@ -9,11 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orchestration.lib.cell_values import clean_text, is_blank, label_key, parse_period
+from orchestration.lib.cell_values import (
+    clean_text,
+    is_blank,
+    label_key,
+    month_after,
+    parse_period,
+)
 from orchestration.lib.column_readers import CellProblem, canonical, read_cell
 from orchestration.lib.failpoints import failpoint
 from orchestration.lib.file_limits import Limits
 from orchestration.lib.findings import Finding, RuleCatalogue
+from orchestration.lib.prefill import prefilled_rows
 from orchestration.lib.reference import Reference
 from orchestration.lib.return_spec import Contract, ReturnSpec
 from orchestration.lib.template_names import template_filename
@@ -65,7 +72,7 @@ class ParseContext:
     returns: dict[str, ReturnSpec]
     reference: Reference
     rules: RuleCatalogue
-    latest_period: str  # the received month: no return may be for a later month
+    received_month: str  # "YYYY-MM": a month's return may be filed once that month has ended
     limits: Limits = DEFAULT_LIMITS
 
 
@@ -107,15 +114,18 @@ def parse_return(path: Path, intake_department: str, ctx: ParseContext) -> Parse
 
 def _count_rows_of_refused_return(workbook, result: ParsedReturn, ctx: ParseContext) -> None:
     """One of our returns refused for who filed it (another department's, or a return the
-    department does not file) still holds figures: they count as read and rejected. Its
-    cells are not judged: the file is not this department's to file."""
+    department does not file) still holds figures: they count as read and rejected, and its
+    month is named in the receipt. Its cells are not judged: the file is not this
+    department's to file."""
     spec = ctx.returns.get(result.return_code or "")
     grid = workbook.grid(spec.sheet) if spec else None
     if grid is None:
         return
     scratch = ParsedReturn(intake_department=result.intake_department)
+    _read_header_area(grid, spec, scratch, ctx)
     _read_table(grid, spec, scratch, ctx)
     result.rows_read = scratch.rows_read
+    result.period = scratch.period  # for the receipt: the return and month it was for
 
 
 def _report_uncached_formulas(cells, grid, spec: ReturnSpec, result, ctx) -> None:
@@ -245,7 +255,15 @@ def _check_period(value, row, col, label, spec, result: ParsedReturn, ctx: Parse
         result.findings.append(rules.finding("PERIOD_INVALID", **where))
         return
     first = f"{ctx.contract.reporting_year}-01"
-    last = min(f"{ctx.contract.reporting_year}-12", ctx.latest_period)
+    last = f"{ctx.contract.reporting_year}-12"
+    if first <= period <= last and period >= ctx.received_month:
+        # A month's figures exist only once it has ended: a running or future month's
+        # return would show as complete (序时进度 100%) for a month still under way.
+        result.findings.append(
+            rules.finding("PERIOD_NOT_ENDED", expected=month_after(period), **where)
+        )
+        result.period = period  # identified, only too early: the receipt names it
+        return
     if not first <= period <= last:
         result.findings.append(
             rules.finding("PERIOD_OUT_OF_RANGE", expected=f"{first} 至 {last}", **where)
@@ -331,10 +349,48 @@ def _read_table(grid, spec: ReturnSpec, result: ParsedReturn, ctx: ParseContext)
             typed[column.name] = value
         result.rows.append(typed)
         result.raw_text.append(texts)
+    if spec.prefill_column and not spec.skip_blank_prefilled_rows:
+        _report_missing_prefilled_rows(spec, result, ctx, report)
+    elif spec.prefill_column == "target_code" and result.period is not None:
+        _report_due_figures_missing(spec, result, ctx, report)
     for excel_row, raw in total_rows:
         _check_total_row(spec, excel_row, raw, result, ctx, report)
     if not result.rows and not spec.allow_empty:
         result.findings.append(rules.finding("NO_DATA_ROWS", sheet=spec.sheet))
+
+
+def _report_missing_prefilled_rows(spec, result: ParsedReturn, ctx: ParseContext, report) -> None:
+    """Every row the template pre-lists must come back filled: a street's row cleared or
+    deleted would silently drop its figures from the district's total."""
+    key = spec.prefill_column
+    present = {row.get(key) for row in result.rows}
+    for listed in prefilled_rows(spec, result.department_code, ctx.reference):
+        if listed[key] not in present:
+            report("PREFILLED_ROW_MISSING", spec.column(key), None, listed[key])
+
+
+def _report_due_figures_missing(spec, result: ParsedReturn, ctx: ParseContext, report) -> None:
+    """A pre-listed target may be left empty only in a month its figure is not due (the
+    register's frequency: quarterly figures in March, June, September and December); a
+    return with nothing due is taken empty, and its receipt says so."""
+    key = spec.prefill_column
+    present = {row.get(key) for row in result.rows}
+    listed = [
+        ctx.reference.targets[r[key]]
+        for r in prefilled_rows(spec, result.department_code, ctx.reference)
+    ]
+    due = [t for t in listed if t.due_in(result.period)]
+    for target in due:
+        if target.code not in present:
+            report(
+                "DUE_FIGURE_MISSING",
+                spec.column(key),
+                None,
+                f"{target.code}（{target.name}）",
+                target.frequency_zh,
+            )
+    if not due and not result.rows:
+        result.findings.append(ctx.rules.finding("NOTHING_DUE", value=result.period))
 
 
 def _check_total_row(spec, excel_row, raw, result, ctx, report) -> None:

@@ -10,6 +10,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from orchestration.lib.prefill import prefilled_rows
+from orchestration.lib.print_setup import fit_a4
 from orchestration.lib.reference import Reference
 from orchestration.lib.return_spec import DATE_WINDOW, Contract, ReturnSpec
 from orchestration.lib.stable_xlsx import save_stable
@@ -37,17 +39,28 @@ def write_template(
     out_path: Path,
     contract: Contract,
     reference: Reference,
+    period: str | None = None,
+    carried: list[dict] | None = None,
 ) -> Path:
+    """A department's template; for a given ``period`` the 报告期 is set, and ``carried``
+    rows (last month's projects) are written into the input cells, to be brought up to date."""
     wb = Workbook()
     data = wb.active
     data.title = spec.sheet
     lists = wb.create_sheet(contract.lists_sheet)
     _write_lists(lists, contract, reference)
-    _write_data_sheet(data, spec, department_code, contract, reference)
+    _write_data_sheet(data, spec, department_code, contract, reference, period, carried or [])
     _write_instructions(
         wb.create_sheet(contract.instructions_sheet), spec, department_code, contract, reference
     )
     _write_meta(wb.create_sheet(contract.meta_sheet), spec, department_code, contract)
+    # Printed on A4 as wide as the page, the column labels repeated on every page.
+    fit_a4(
+        data,
+        landscape=len(spec.columns) > 6,
+        repeat_rows=f"{COLUMN_LABEL_ROW}:{COLUMN_LABEL_ROW}",
+    )
+    fit_a4(wb[contract.instructions_sheet], landscape=False)
     # The lists sheet sits after the instructions, hidden, so departments see two sheets.
     wb.move_sheet(lists, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(lists.title))
     lists.sheet_state = "hidden"
@@ -69,23 +82,11 @@ def _list_formula(contract: Contract, column: str, count: int) -> str:
     return f"{quote_sheetname(contract.lists_sheet)}!${column}$2:${column}${count + 1}"
 
 
-def prefilled_rows(spec: ReturnSpec, department_code: str, reference: Reference) -> list[dict]:
-    """The rows a department's template comes with: one per street, or one per own target."""
-    if spec.prefill_column == "street":
-        return [{"street": s} for s in reference.streets]
-    if spec.prefill_column == "target_code":
-        return [
-            {"target_code": t.code, "target_name": t.name, "unit": t.unit}
-            for t in reference.targets_reported_by(department_code, spec.code)
-        ]
-    return []
-
-
 # Spare rows under pre-filled ones, for a department that must add a line.
 SPARE_ROWS = 10
 
 
-def _write_data_sheet(ws, spec, department_code, contract, reference) -> None:
+def _write_data_sheet(ws, spec, department_code, contract, reference, period, carried) -> None:
     width = max(len(spec.columns), 5)
     ws.cell(row=TITLE_ROW, column=1, value=spec.title).font = Font(size=16, bold=True)
     ws.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=width)
@@ -99,7 +100,8 @@ def _write_data_sheet(ws, spec, department_code, contract, reference) -> None:
         col = 1 + (i % 2) * 3
         label = ws.cell(row=row, column=col, value=field.label)
         label.font = Font(bold=True)
-        value = ws.cell(row=row, column=col + 1, value=prefilled.get(field.name))
+        given = period if field.name == "period" else prefilled.get(field.name)
+        value = ws.cell(row=row, column=col + 1, value=given)
         value.fill = _INPUT_FILL
         value.border = _BORDER
         value.protection = Protection(locked=False)
@@ -156,6 +158,8 @@ def _write_data_sheet(ws, spec, department_code, contract, reference) -> None:
             else:
                 cell.fill = _INPUT_FILL
                 cell.protection = Protection(locked=False)
+                if r - FIRST_DATA_ROW < len(carried):  # last month's, editable
+                    cell.value = carried[r - FIRST_DATA_ROW].get(column.name)
     ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=1)
     # Protection keeps the labels the parser looks for intact; input cells stay unlocked.
     ws.protection.sheet = True

@@ -59,7 +59,8 @@ rejections as (
         count(*) as rejected_file_count,
         max(received_at) as last_rejected_at
     from {{ ref('stg_raw__files') }}
-    where outcome = 'rejected' and period is not null
+    -- A file dropped in another department's folder is not that department's attempt.
+    where outcome = 'rejected' and period is not null and intake_department = department_code
     group by all
 
 ),

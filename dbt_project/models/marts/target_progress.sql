@@ -50,6 +50,7 @@ measured as (
             else round(month(actuals.period_month) / 12, 4)
         end as expected_ratio,
         {{ var('pace_tolerance') }} as pace_tolerance,
+        register.register_note,
         actuals.source_file_sha256s
     from register
     left join actuals using (target_code)
@@ -62,8 +63,6 @@ select
     *,
     case
         when period is null then '未报送'
-        when completion_ratio >= expected_ratio + pace_tolerance then '超前'
-        when completion_ratio < expected_ratio - pace_tolerance then '滞后'
-        else '正常'
+        else {{ target_status('comparator', 'completion_ratio', 'expected_ratio', 'pace_tolerance') }}
     end as status
 from measured

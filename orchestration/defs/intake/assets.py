@@ -1,6 +1,7 @@
 """The intake asset: every waiting file is archived, then removed from its intake folder."""
 
 import datetime as dt
+from collections import Counter
 
 import dagster as dg
 from pydantic import Field
@@ -12,6 +13,7 @@ from orchestration.lib.intake_folders import (
     refused_entries,
     unexpected_entries,
     waiting_files,
+    waiting_reasons,
 )
 from orchestration.lib.intake_refusals import answer_refused_entries
 from orchestration.lib.raw_store import LOCAL_TZ
@@ -58,6 +60,7 @@ def intake_archive(
     strays = unexpected_entries(warehouse.intake_root, departments)
     for stray in strays:
         context.log.warning(f"not taken: {stray} is not a department's intake folder")
+    left_behind: Counter = Counter()
     with warehouse.writer_lock():
         deliveries = archive_waiting_files(
             warehouse.intake_root,
@@ -67,14 +70,16 @@ def intake_archive(
             clock=warehouse.now,
             max_files=warehouse.max_files_per_run,
             settle_seconds=warehouse.intake_settle_seconds,
+            left_behind=left_behind,
         )
     for d in deliveries:
         context.log.info(f"archived {d.intake_department}/{d.original_name} as {d.sha256[:12]}")
     left = len(waiting_files(warehouse.intake_root, departments))
-    if left:
-        context.log.warning(
-            f"{left} files wait for the next run (max_files_per_run={warehouse.max_files_per_run})"
-        )
+    reasons = waiting_reasons(
+        left_behind, warehouse.intake_settle_seconds, warehouse.max_files_per_run
+    )
+    for reason in reasons:
+        context.log.warning(reason)
     refused = _answer_refusals(context, warehouse, departments)
     return dg.MaterializeResult(
         metadata={

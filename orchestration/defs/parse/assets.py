@@ -34,6 +34,7 @@ def raw_key(table: str) -> dg.AssetKey:
 
 
 SUITE_CHECK = "expectation_suite"
+FILES_TAKEN = "files_taken"  # on raw/files: one entry per file the run answered
 
 
 class RawTablesConfig(dg.Config):
@@ -146,6 +147,17 @@ def _report(context, results, counts, docs):
             },
         )
     outcomes = Counter(r.outcome for r in results)
+    taken = [
+        {
+            "department": r.department,
+            "file": r.original_name,
+            "outcome": r.outcome,
+            "rows_loaded": r.rows_loaded,
+            "rows_read": r.rows_read,
+            "receipt": r.receipt,
+        }
+        for r in results
+    ]
     for table in raw_table_descriptions():
         yield dg.MaterializeResult(
             asset_key=raw_key(table),
@@ -154,5 +166,6 @@ def _report(context, results, counts, docs):
                 "dagster/row_count": counts[table],
                 "files_processed": len(results),
                 **{f"files_{k}": v for k, v in sorted(outcomes.items())},
+                **({FILES_TAKEN: dg.MetadataValue.json(taken)} if table == "files" else {}),
             },
         )

@@ -1,8 +1,8 @@
 """Sample indicators returns: every department's register targets, month by month.
 
 Sums accumulate towards the target at a pace a little above or below linear; growth rates
-hover around their target; stocks rise towards it. Quarterly figures (GDP, services) are
-filed only in March, June and September. One department misses September, one file is
+hover around their target; stocks rise towards it. Each figure is filed in the months its
+register frequency makes it due (GDP and services growth: quarterly). One department misses September, one file is
 returned for a wrong unit and refiled, and one year-to-date figure disagrees with its months.
 """
 
@@ -15,7 +15,6 @@ import random
 from orchestration.lib.reference import Reference, Target
 from orchestration.lib.samples import SEED, SampleFile, routine_arrival, sample_file
 
-QUARTERLY = {"GDP_GROWTH", "SERVICES_GROWTH"}
 MISSING = ("wlj", 9)  # 区文化和旅游局 does not file September
 WRONG_UNIT = ("czj", 7)  # 区财政局's July file gives one figure in a wrong unit; refiled next day
 YTD_SLIP = ("kjj", 5, "TECH_SME", 10)  # May's 本年累计值 is 10 too high
@@ -41,7 +40,7 @@ def _series(t: Target, year: int, months: int) -> dict[int, tuple[float, float]]
             previous = ytd
     elif t.measure_type == "growth_rate":
         for m in range(1, months + 1):
-            if t.code in QUARTERLY and m % 3:
+            if not t.due_in(f"{year}-{m:02d}"):
                 continue
             ytd = round(t.value * rng.uniform(0.85, 1.15), 1)
             out[m] = (round(ytd + rng.uniform(-1.0, 1.0), 1), ytd)
