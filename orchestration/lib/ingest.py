@@ -256,9 +256,8 @@ def _ingest_one(
     )
 
 
-def _validated(delivery, parsed, parse_ctx, validator, store) -> ParsedReturn:
+def _validated(delivery, parsed, ctx: ParseContext, validator, store) -> ParsedReturn:
     """The file's checks: its expectation suite, its department's history, its name."""
-    ctx = parse_ctx
     parsed = validate_return(parsed, ctx, validator)
     spec = ctx.returns.get(parsed.return_code or "")
     more = history_findings(parsed, spec, store, ctx.reference, ctx.rules)
