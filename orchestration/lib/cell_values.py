@@ -12,7 +12,7 @@ import re
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．－＋，", "0123456789.-+,")
 _SPACES = " \t\r\n\u3000\u00a0"
 # Excel's day zero for date serials (with its 1900 leap-year bug folded in).
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
+EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
 def clean_text(value: object) -> str:
@@ -57,7 +57,7 @@ def parse_period(value: object) -> str | None:
         return f"{value.year:04d}-{value.month:02d}"
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
     if is_number and 20000 < value < 80000:  # an Excel date serial
-        day = _EXCEL_EPOCH + dt.timedelta(days=int(value))
+        day = EXCEL_EPOCH + dt.timedelta(days=int(value))
         return f"{day.year:04d}-{day.month:02d}"
     text = clean_text(value).translate(_FULL_WIDTH)
     for pattern in _PERIOD_PATTERNS:
@@ -89,7 +89,7 @@ def parse_date(value: object) -> dt.date | None:
         return value
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
     if is_number and 20000 < value < 80000:
-        return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+        return EXCEL_EPOCH + dt.timedelta(days=int(value))
     text = clean_text(value).translate(_FULL_WIDTH)
     for pattern in _DATE_PATTERNS:
         m = pattern.fullmatch(text)

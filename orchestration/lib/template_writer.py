@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -10,6 +9,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from orchestration.lib.cell_values import EXCEL_EPOCH
 from orchestration.lib.prefill import prefilled_rows
 from orchestration.lib.print_setup import fit_a4
 from orchestration.lib.reference import Reference
@@ -179,9 +179,6 @@ _NUMBER_FORMATS = {
 }
 
 
-_EXCEL_DAY_ZERO = dt.date(1899, 12, 30)  # Excel's date serials count days from here
-
-
 def _validation_for(column, contract: Contract, reference: Reference) -> DataValidation | None:
     def listed(formula: str, error: str) -> DataValidation:
         return DataValidation(
@@ -229,7 +226,7 @@ def _validation_for(column, contract: Contract, reference: Reference) -> DataVal
             return ranged("decimal", low, None, f"只能填写大于 {low} 的数。")
         return ranged("decimal", low, high, f"只能填写 {low} 至 {high} 之间的数。")
     if column.type == "date":
-        first, last = ((d - _EXCEL_DAY_ZERO).days for d in DATE_WINDOW)
+        first, last = ((d - EXCEL_EPOCH).days for d in DATE_WINDOW)
         return ranged("date", str(first), str(last), "请填写日期，格式如 2026-03-15。")
     if column.type == "uscc":
         return ranged("textLength", "18", "18", "统一社会信用代码应为 18 位。", "equal")
