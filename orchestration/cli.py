@@ -17,11 +17,12 @@ STOP_GRACE_SECONDS = 8
 
 
 def cmd_templates(args: argparse.Namespace) -> int:
-    """Write every return's department template into --out; with --dept and --month, that
-    department's templates for that month, the investment return listing its projects as
-    of its last accepted month.
+    """Write every return's department template into --out, for --year (this year): its
+    months to choose from, its register's targets (the latest earlier register until that
+    year's is loaded). With --dept and --month, that department's templates for that month,
+    the investment return listing its projects as of its last accepted month.
 
-    Example: indicators templates --out ./templates --dept fgj --month 2026-11
+    Example: indicators templates --out ./templates --year 2027
     """
     from orchestration.defs.resources import WarehouseResource
     from orchestration.lib.carry_over import projects_carried_into
@@ -31,8 +32,12 @@ def cmd_templates(args: argparse.Namespace) -> int:
     from orchestration.lib.template_writer import write_all_templates, write_template
 
     returns, contract, reference = load_returns(), load_contract(), load_reference()
+    if args.month and args.year and int(args.month[:4]) != args.year:
+        print("--month must be a month of --year", file=sys.stderr)
+        return 2
     if not args.dept:
-        for path in write_all_templates(Path(args.out), returns, contract, reference):
+        out = Path(args.out)
+        for path in write_all_templates(out, returns, contract, reference, args.year):
             print(path)
         return 0
     if args.dept not in reference.departments or not args.month:
@@ -133,14 +138,26 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 
 def cmd_progress(args: argparse.Namespace) -> int:
-    """Print the 2026 targets with their year-to-date progress, from the published snapshot.
+    """Print a year's targets with their year-to-date progress, from the published snapshot
+    (default: the latest year whose targets are registered).
 
-    Example: indicators progress
+    Example: indicators progress --year 2026
     """
     from orchestration.demo import progress_report
 
-    print(progress_report(paths.resolve_home()))
+    print(progress_report(paths.resolve_home(), args.year))
     return 0
+
+
+def cmd_register_check(args: argparse.Namespace) -> int:
+    """Check a target register (a new year's, before it is used): every problem with its
+    line; exit status 1 if there is any.
+
+    Example: indicators register check dbt_project/seeds/target_register.csv
+    """
+    from orchestration.lib.register_check import check_register_file
+
+    return check_register_file(Path(args.file), report=Path(args.report) if args.report else None)
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
@@ -230,13 +247,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="folder to write the templates into")
     p.add_argument("--dept", help="only this department's templates (a code, e.g. fgj)")
     p.add_argument("--month", help="with --dept: the month to file (YYYY-MM), set in the templates")
+    p.add_argument("--year", type=int, help="the year the templates are for (default: this year)")
     add("expectations", cmd_expectations, cmd_expectations.__doc__)
     p = add("run", cmd_run, cmd_run.__doc__)
     p.add_argument("--as-of", help="date the submission status is computed as of (YYYY-MM-DD)")
     p.add_argument("--received-at", help="backfill: record the files as received at this ISO time")
     p = add("rebuild", cmd_rebuild, cmd_rebuild.__doc__)
     p.add_argument("--as-of", help="date the submission status is computed as of (YYYY-MM-DD)")
-    add("progress", cmd_progress, cmd_progress.__doc__)
+    p = add("progress", cmd_progress, cmd_progress.__doc__)
+    p.add_argument(
+        "--year", type=int, help="the year (default: the latest with registered targets)"
+    )
+    register = sub.add_parser("register", help="the target register: check a new year's")
+    register_sub = register.add_subparsers(dest="register_command", required=True)
+    p = register_sub.add_parser(
+        "check",
+        help=cmd_register_check.__doc__.splitlines()[0],
+        description=cmd_register_check.__doc__,
+    )
+    p.set_defaults(func=cmd_register_check)
+    p.add_argument("file", help="the register CSV (the seed, or a new year's rows in its columns)")
+    p.add_argument("--report", help="the work report's text the source sentences are quoted from")
     p = add("sql", cmd_sql, cmd_sql.__doc__)
     p.add_argument("query", nargs="?", help="one SQL query; without it, a shell on the terminal")
     p = add("demo", cmd_demo, cmd_demo.__doc__)

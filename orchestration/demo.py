@@ -9,13 +9,16 @@ from pathlib import Path
 import duckdb
 
 from orchestration.defs.resources import WarehouseResource
-from orchestration.lib.progress_report import latest_progress_rows, progress_text
+from orchestration.lib.progress_report import default_year, latest_progress_rows, progress_text
 from orchestration.lib.reference import load_reference
 from orchestration.lib.return_spec import load_contract, load_returns
 from orchestration.lib.samples import all_sample_files
 from orchestration.lib.template_names import template_filename
 from orchestration.lib.template_writer import write_all_templates
 from orchestration.runner import archive_only, files_waiting, run_pipeline
+
+# The sample returns are for the year of the bundled work report (../shared/source).
+DEMO_YEAR = 2026
 
 
 def run_demo(
@@ -25,9 +28,9 @@ def run_demo(
     warehouse.ensure_folders()
     contract, returns, reference = load_contract(), load_returns(), load_reference()
     templates = home / "templates"
-    write_all_templates(templates, returns, contract, reference)
+    write_all_templates(templates, returns, contract, reference, DEMO_YEAR)
 
-    samples = all_sample_files(contract.reporting_year, months, reference, enterprise_count)
+    samples = all_sample_files(DEMO_YEAR, months, reference, enterprise_count)
     for received_at, batch in itertools.groupby(samples, key=lambda s: s.received_at):
         for sample in batch:
             spec = returns[sample.return_code]
@@ -52,19 +55,23 @@ def _archive_batch(home: Path, received_at: str, attempts: int = 5) -> None:
     raise RuntimeError(f"sample returns still wait in intake after {attempts} runs")
 
 
-def progress_report(home: Path) -> str:
+def progress_report(home: Path, year: int | None = None) -> str:
+    """The progress table of ``year`` (the latest year whose targets are registered)."""
     published = WarehouseResource(home=str(home)).published_db
     con = duckdb.connect(str(published), read_only=True)
     try:
-        rows = latest_progress_rows(con)
+        year = year if year is not None else default_year(con)
+        rows = latest_progress_rows(con, year)
         submissions = con.execute(
-            "select status_zh, count(*) from marts.submission_status group by 1 order by 1"
+            "select status_zh, count(*) from marts.submission_status "
+            "where reporting_year = ? group by 1 order by 1",
+            [year],
         ).fetchall()
     finally:
         con.close()
     summary = "，".join(f"{s} {n}" for s, n in submissions)
     return (
-        "2026 年目标完成进度（截至最新报送月份）\n\n"
+        f"{year} 年目标完成进度（截至最新报送月份）\n\n"
         + progress_text(rows)
         + f"\n\n报送情况：{summary}\n快照：{published}"
     )

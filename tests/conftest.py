@@ -41,7 +41,7 @@ def jobs_spec() -> ReturnSpec:
 @pytest.fixture(scope="session")
 def templates_dir(tmp_path_factory, contract, reference) -> Path:
     out = tmp_path_factory.mktemp("templates")
-    write_all_templates(out, load_returns(), contract, reference)
+    write_all_templates(out, load_returns(), contract, reference, 2026)
     return out
 
 

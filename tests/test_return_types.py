@@ -269,7 +269,7 @@ def test_a_blank_return_with_nothing_due_is_taken_and_says_so(
         code: dataclasses.replace(t, frequency="quarterly") for code, t in reference.targets.items()
     }
     quarter_ctx = dataclasses.replace(
-        ctx, reference=dataclasses.replace(reference, targets=quarterly)
+        ctx, reference=dataclasses.replace(reference, registers={2026: quarterly}, year=2026)
     )
     path = fill_return("indicators", tmp_path / "x.xlsx", "2026-04", [], dept="swj")
     parsed = check(path, "swj", quarter_ctx)

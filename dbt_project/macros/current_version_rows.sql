@@ -3,11 +3,11 @@
     select
         returned_rows.*,
         versions.version_number,
-        versions.received_at
+        versions.received_at,
+        year(returned_rows.period_month) as reporting_year
     from {{ ref(staging_model) }} as returned_rows
     inner join {{ ref('int_return_versions') }} as versions using (file_sha256)
     where versions.return_code = '{{ return_code }}'
       and versions.is_current
-      and year(returned_rows.period_month) = {{ var('reporting_year') }}
       and returned_rows.period_month < date_trunc('month', {{ as_of_date() }})
 {% endmacro %}

@@ -5,6 +5,7 @@
         feeding_measure,
         period,
         period_month,
+        year(period_month) as reporting_year,
         cast(monthly as decimal(20, 4)) as monthly_actual_base,
         cast(ytd as decimal(20, 4)) as ytd_actual_base,
         files as source_file_sha256s

@@ -75,6 +75,12 @@ def month_after(period: str) -> str:
     return f"{year + month // 12:04d}-{month % 12 + 1:02d}-01"
 
 
+def month_before(period: str) -> str:
+    """The month before "YYYY-MM", as "YYYY-MM"."""
+    year, month = int(period[:4]), int(period[5:7])
+    return f"{year - (month == 1):04d}-{(month - 2) % 12 + 1:02d}"
+
+
 _DATE_PATTERNS = (
     re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"),
     re.compile(r"(\d{4})(\d{2})(\d{2})"),

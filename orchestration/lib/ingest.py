@@ -211,6 +211,7 @@ def _ingest_one(
         rules=ctx.rules,
         received_month=f"{received.year:04d}-{received.month:02d}",
         limits=ctx.limits,
+        archive_first_year=store.first_period_year(),
     )
     what = f"{delivery.intake_department}/{delivery.original_name} ({delivery.sha256[:12]})"
     answer = _Answer(delivery, dept_name, ctx.returns, store, what, replace)
@@ -258,6 +259,7 @@ def _ingest_one(
 
 def _validated(delivery, parsed, ctx: ParseContext, validator, store) -> ParsedReturn:
     """The file's checks: its expectation suite, its department's history, its name."""
+    ctx = ctx.for_period(parsed.period)
     parsed = validate_return(parsed, ctx, validator)
     spec = ctx.returns.get(parsed.return_code or "")
     more = history_findings(parsed, spec, store, ctx.reference, ctx.rules)

@@ -1,4 +1,4 @@
-"""The target progress table as people read it: latest month per target, by department."""
+"""The target progress table as people read it: a year's latest month per target, by department."""
 
 from __future__ import annotations
 
@@ -23,8 +23,15 @@ select
     status,
     register_note
 from marts.target_progress
+where reporting_year = $year
 qualify row_number() over (partition by target_code order by period desc nulls last) = 1
 order by department_code, target_code
+"""
+
+# The year leaders ask about by default: the latest whose targets are registered.
+_DEFAULT_YEAR_SQL = """
+select coalesce(max(reporting_year) filter (where has_target), max(reporting_year))
+from marts.target_progress
 """
 
 
@@ -45,9 +52,17 @@ class ProgressRow:
     note: str | None = None  # the register's note on how the target is measured (Chinese)
 
 
-def latest_progress_rows(con: duckdb.DuckDBPyConnection) -> list[ProgressRow]:
-    """Every register target with its latest month's progress (未报送 when it has none)."""
-    return [ProgressRow(*row) for row in con.execute(_LATEST_SQL).fetchall()]
+def default_year(con: duckdb.DuckDBPyConnection) -> int | None:
+    return con.execute(_DEFAULT_YEAR_SQL).fetchone()[0]
+
+
+def latest_progress_rows(
+    con: duckdb.DuckDBPyConnection, year: int | None = None
+) -> list[ProgressRow]:
+    """Every target of ``year`` (the latest registered year) with its latest month's
+    progress (未报送 when it has none, 目标未设定 while the year's register is not loaded)."""
+    year = year if year is not None else default_year(con)
+    return [ProgressRow(*row) for row in con.execute(_LATEST_SQL, {"year": year}).fetchall()]
 
 
 def _num(value: float | None) -> str:
@@ -65,7 +80,7 @@ def _cells(r: ProgressRow) -> list[str]:
     return [
         r.target_code,
         r.target_name,
-        f"{r.comparator}{_num(r.target_value)} {r.unit}",
+        f"{r.comparator}{_num(r.target_value)} {r.unit}" if r.target_value is not None else "-",
         r.period or "-",
         _num(r.ytd_actual),
         _pct(r.completion_ratio),
@@ -74,7 +89,7 @@ def _cells(r: ProgressRow) -> list[str]:
     ]
 
 
-HEADERS = ["代码", "目标", "2026年目标", "最新月份", "累计完成", "完成率", "序时进度", "状态"]
+HEADERS = ["代码", "目标", "年度目标", "最新月份", "累计完成", "完成率", "序时进度", "状态"]
 
 
 def progress_markdown(rows: list[ProgressRow]) -> str:

@@ -146,6 +146,14 @@ class RawStore:
             [sha256],
         ).fetchone()
 
+    def first_period_year(self) -> int | None:
+        """The earliest year any accepted file is for: where the years the warehouse keeps begin."""
+        row = self.con.execute(
+            "select min(cast(left(period, 4) as integer)) from raw.files "
+            "where outcome <> 'rejected' and period is not null"
+        ).fetchone()
+        return row[0] if row else None
+
     def current_version(self, dept: str, return_code: str, period: str) -> EarlierVersion | None:
         row = self.con.execute(
             """

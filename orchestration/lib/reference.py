@@ -7,6 +7,7 @@ them as drop-downs, and the parser checks against them.
 from __future__ import annotations
 
 import csv
+import dataclasses
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -23,6 +24,7 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 class Target:
     """One row of the target register (dbt_project/seeds/target_register.csv)."""
 
+    year: int  # the work report's year the target belongs to
     code: str
     name: str
     unit: str
@@ -53,7 +55,32 @@ class Reference:
     streets: dict[str, str]  # name -> code
     filers: frozenset[tuple[str, str]]  # (department_code, return_code)
     industries: tuple[str, ...]  # GB/T 4754 section names
-    targets: dict[str, Target]  # code -> target
+    registers: dict[int, dict[str, Target]]  # year -> code -> target, one per work report
+    year: int  # the year ``targets`` are in force for
+
+    @property
+    def targets(self) -> dict[str, Target]:
+        """The register in force for ``year``: code -> target."""
+        return self.registers[self.register_year(self.year)]
+
+    def register_year(self, year: int) -> int:
+        """The register a year's returns are checked against and its templates list: its own
+        once loaded; until then (January, before the new report is adopted) the latest
+        earlier one; for history before the first register, the first one."""
+        if year in self.registers:
+            return year
+        earlier = [y for y in self.registers if y < year]
+        return max(earlier) if earlier else min(self.registers)
+
+    def has_register(self, year: int) -> bool:
+        return year in self.registers
+
+    def for_year(self, year: int) -> Reference:
+        return dataclasses.replace(self, year=year)
+
+    def for_period(self, period: str | None) -> Reference:
+        """The reference for a return of ``period`` ("YYYY-MM"); unchanged without one."""
+        return self if not period else self.for_year(int(period[:4]))
 
     def targets_reported_by(self, department_code: str, return_code: str) -> list[Target]:
         """The register targets a department reports through a return, in register order."""
@@ -80,8 +107,11 @@ def load_reference(seeds_dir: Path = paths.SEEDS_DIR) -> Reference:
         (r["department_code"], r["return_code"]) for r in _read_csv(seeds_dir / "return_filers.csv")
     )
     industries = tuple(r["section_name"] for r in _read_csv(seeds_dir / "industry_sections.csv"))
-    targets = {
-        r["target_code"]: Target(
+    registers: dict[int, dict[str, Target]] = {}
+    for r in _read_csv(seeds_dir / "target_register.csv"):
+        year = int(r["reporting_year"])
+        registers.setdefault(year, {})[r["target_code"]] = Target(
+            year=year,
             code=r["target_code"],
             name=r["target_name"],
             unit=r["unit"],
@@ -92,12 +122,11 @@ def load_reference(seeds_dir: Path = paths.SEEDS_DIR) -> Reference:
             feeding_return=r["feeding_return"],
             frequency=r["frequency"],
         )
-        for r in _read_csv(seeds_dir / "target_register.csv")
-    }
     return Reference(
         departments=departments,
         streets=streets,
         filers=filers,
         industries=industries,
-        targets=targets,
+        registers=registers,
+        year=max(registers),
     )

@@ -6,6 +6,7 @@ columns; the identity of the template comes from its hidden meta sheet.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from orchestration.lib.cell_values import (
     is_blank,
     label_key,
     month_after,
+    month_before,
     parse_period,
 )
 from orchestration.lib.column_readers import CellProblem, canonical, read_cell
@@ -74,6 +76,23 @@ class ParseContext:
     rules: RuleCatalogue
     received_month: str  # "YYYY-MM": a month's return may be filed once that month has ended
     limits: Limits = DEFAULT_LIMITS
+    # The earliest year of the months in the archive (None while it is empty): the years
+    # the warehouse keeps run from there to the year of receipt.
+    archive_first_year: int | None = None
+
+    def for_period(self, period: str | None) -> ParseContext:
+        """The context a return of ``period`` is read in: that year's target register."""
+        return dataclasses.replace(self, reference=self.reference.for_period(period))
+
+    def period_window(self) -> tuple[str, str]:
+        """The first and last month a return may be filed for when received: last year's
+        late files and corrections are always taken; earlier years once the archive holds
+        them (history is loaded with the time it was received in its own year)."""
+        received_year = int(self.received_month[:4])
+        first_year = received_year - 1
+        if self.archive_first_year is not None:
+            first_year = min(first_year, self.archive_first_year)
+        return f"{first_year:04d}-01", month_before(self.received_month)
 
 
 def parse_return(path: Path, intake_department: str, ctx: ParseContext) -> ParsedReturn:
@@ -108,7 +127,7 @@ def parse_return(path: Path, intake_department: str, ctx: ParseContext) -> Parse
         workbook.uncached_formulas.get(spec.sheet, []), grid, spec, result, ctx
     )
     _read_header_area(grid, spec, result, ctx)
-    _read_table(grid, spec, result, ctx)
+    _read_table(grid, spec, result, ctx.for_period(result.period))
     return result
 
 
@@ -123,7 +142,7 @@ def _count_rows_of_refused_return(workbook, result: ParsedReturn, ctx: ParseCont
         return
     scratch = ParsedReturn(intake_department=result.intake_department)
     _read_header_area(grid, spec, scratch, ctx)
-    _read_table(grid, spec, scratch, ctx)
+    _read_table(grid, spec, scratch, ctx.for_period(scratch.period))
     result.rows_read = scratch.rows_read
     result.period = scratch.period  # for the receipt: the return and month it was for
 
@@ -254,9 +273,8 @@ def _check_period(value, row, col, label, spec, result: ParsedReturn, ctx: Parse
     if period is None:
         result.findings.append(rules.finding("PERIOD_INVALID", **where))
         return
-    first = f"{ctx.contract.reporting_year}-01"
-    last = f"{ctx.contract.reporting_year}-12"
-    if first <= period <= last and period >= ctx.received_month:
+    first, last = ctx.period_window()
+    if first <= period and period > last and period[:4] <= ctx.received_month[:4]:
         # A month's figures exist only once it has ended: a running or future month's
         # return would show as complete (序时进度 100%) for a month still under way.
         result.findings.append(

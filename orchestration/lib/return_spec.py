@@ -7,7 +7,7 @@ a label is typed once, in the YAML.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -95,6 +95,9 @@ class ReturnSpec:
     prefill_column: str | None = None  # the column whose values the template pre-fills
     skip_blank_prefilled_rows: bool = False  # a pre-filled row left blank is "no figure"
     checks: tuple[dict, ...] = ()  # hand-written business rules, as Great Expectations runs them
+    # What the dbt models make of the return (measure -> description): the feeding_measure
+    # names a register row may use.
+    measures: dict[str, str] = field(default_factory=dict)
 
     @property
     def raw_table(self) -> str:
@@ -113,7 +116,6 @@ class Contract:
     lists_sheet: str
     instructions_sheet: str
     header_fields: tuple[HeaderField, ...]
-    reporting_year: int
 
 
 def _load_return(path: Path) -> ReturnSpec:
@@ -154,6 +156,7 @@ def _load_return(path: Path) -> ReturnSpec:
         prefill_column=prefill.get("column"),
         skip_blank_prefilled_rows=prefill.get("blank_rows") == "skip",
         checks=tuple(data.get("checks") or ()),
+        measures=dict(data.get("measures") or {}),
     )
 
 
@@ -177,5 +180,4 @@ def load_contract(path: Path = paths.CONTRACT_FILE) -> Contract:
         lists_sheet=data["lists_sheet"],
         instructions_sheet=data["instructions_sheet"],
         header_fields=fields("header_fields"),
-        reporting_year=int(data["reporting_year"]),
     )

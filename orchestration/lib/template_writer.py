@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -29,8 +30,15 @@ _LABEL_FILL = PatternFill("solid", fgColor="DDEBF7")
 _INPUT_FILL = PatternFill("solid", fgColor="FFFDE7")
 
 
-def periods(contract: Contract) -> list[str]:
-    return [f"{contract.reporting_year}-{m:02d}" for m in range(1, 13)]
+def periods(year: int) -> list[str]:
+    """The 报告期 drop-down of a template for ``year``: its months, then the next year's, so
+    a template kept past the turn of the year still files January (the return's definition,
+    not its year, decides whether a template is valid)."""
+    return [f"{y}-{m:02d}" for y in (year, year + 1) for m in range(1, 13)]
+
+
+def default_year(today: dt.date | None = None) -> int:
+    return (today or dt.date.today()).year
 
 
 def write_template(
@@ -41,14 +49,19 @@ def write_template(
     reference: Reference,
     period: str | None = None,
     carried: list[dict] | None = None,
+    year: int | None = None,
 ) -> Path:
-    """A department's template; for a given ``period`` the 报告期 is set, and ``carried``
-    rows (last month's projects) are written into the input cells, to be brought up to date."""
+    """A department's template for ``year`` (the year of ``period`` when one is given, else
+    this year): its months to choose from, and the targets of that year's register (the
+    latest earlier one until it is loaded). For a given ``period`` the 报告期 is set, and
+    ``carried`` rows (last month's projects) are written into the input cells."""
+    year = int(period[:4]) if period else (year or default_year())
+    reference = reference.for_year(year)
     wb = Workbook()
     data = wb.active
     data.title = spec.sheet
     lists = wb.create_sheet(contract.lists_sheet)
-    _write_lists(lists, contract, reference)
+    _write_lists(lists, contract, reference, year)
     _write_data_sheet(data, spec, department_code, contract, reference, period, carried or [])
     _write_instructions(
         wb.create_sheet(contract.instructions_sheet), spec, department_code, contract, reference
@@ -68,8 +81,8 @@ def write_template(
     return save_stable(wb, out_path)
 
 
-def _write_lists(ws, contract: Contract, reference: Reference) -> None:
-    columns = {"A": ("街道", list(reference.streets)), "B": ("报告期", periods(contract))}
+def _write_lists(ws, contract: Contract, reference: Reference, year: int) -> None:
+    columns = {"A": ("街道", list(reference.streets)), "B": ("报告期", periods(year))}
     columns["C"] = ("行业门类", list(reference.industries))
     for letter, (title, values) in columns.items():
         ws[f"{letter}1"] = title
@@ -108,10 +121,10 @@ def _write_data_sheet(ws, spec, department_code, contract, reference, period, ca
         if field.name == "period":
             dv = DataValidation(
                 type="list",
-                formula1=_list_formula(contract, "B", 12),
+                formula1=_list_formula(contract, "B", len(periods(0))),
                 showErrorMessage=True,
                 errorTitle="报告期",
-                error="请从下拉列表选择报告期，格式如 2026-03。",
+                error=f"请从下拉列表选择报告期，格式如 {reference.year}-03。",
             )
             ws.add_data_validation(dv)
             dv.add(value)
@@ -278,12 +291,16 @@ def _write_meta(ws, spec: ReturnSpec, department_code: str, contract: Contract) 
 
 
 def write_all_templates(
-    out_dir: Path, returns: dict[str, ReturnSpec], contract: Contract, reference: Reference
+    out_dir: Path,
+    returns: dict[str, ReturnSpec],
+    contract: Contract,
+    reference: Reference,
+    year: int | None = None,
 ) -> list[Path]:
-    """Every return's template for every department that files it."""
+    """Every return's template for every department that files it, for ``year`` (this year)."""
     written = []
     for spec in returns.values():
         for dept in reference.departments_filing(spec.code):
             path = out_dir / template_filename(spec, dept, reference)
-            written.append(write_template(spec, dept, path, contract, reference))
+            written.append(write_template(spec, dept, path, contract, reference, year=year))
     return written

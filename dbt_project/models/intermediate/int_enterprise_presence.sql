@@ -1,6 +1,6 @@
 -- Each enterprise (by 统一社会信用代码) against each month's directory: present or not, and
--- its movement: an entry when it appears (or, in the year's first directory, when its
--- 入库年月 falls in the year), an exit when it disappears. Leaving and coming back is
+-- its movement: an entry when it appears (or, in the first directory kept, when its
+-- 入库年月 falls in that directory's year), an exit when it disappears. Leaving and coming back is
 -- the same enterprise, with an exit and a later entry.
 with
 
@@ -36,6 +36,7 @@ presence as (
         grid.credit_code,
         grid.period,
         grid.period_month,
+        year(grid.period_month) as reporting_year,
         grid.file_sha256 as snapshot_file_sha256,
         listed.credit_code is not null as is_present,
         listed.enterprise_name,
@@ -58,7 +59,7 @@ select
     case
         when is_present and was_present = false then 'entry'
         when is_present and was_present is null
-            and entry_month >= '{{ var("reporting_year") }}-01' then 'entry'
+            and entry_month >= strftime(period_month, '%Y-01') then 'entry'
         when not is_present and was_present then 'exit'
     end as movement
 from presence

@@ -1,6 +1,6 @@
 -- Register measures from the first-store return, per month:
 --   first_stores          first stores, a brand's store of the same level counted once a year
---   famous_dining_brands  distinct brands marked 知名餐饮品牌
+--   famous_dining_brands  distinct brands marked 知名餐饮品牌 (each year anew)
 --   luxury_hotels         distinct brands marked 高端酒店
 with
 
@@ -19,12 +19,13 @@ stores as (
 firsts as (
 
     select
+        reporting_year,
         brand,
         min(period_month) filter (where is_counted) as first_store_month,
         min(period_month) filter (where is_famous_dining_brand) as first_dining_month,
         min(period_month) filter (where is_luxury_hotel) as first_hotel_month
     from stores
-    group by brand
+    group by reporting_year, brand
 
 ),
 
@@ -41,6 +42,7 @@ cumulative as (
     select
         months.period,
         months.period_month,
+        months.reporting_year,
         months.files_to_date,
         coalesce(max(counted_stores.counted), 0) as stores_new,
         count(firsts.brand) filter (where firsts.first_dining_month = months.period_month)
@@ -53,7 +55,7 @@ cumulative as (
             as hotels_ytd
     from months
     left join counted_stores using (period_month)
-    left join firsts on true
+    left join firsts using (reporting_year)
     group by all
 
 ),
@@ -61,7 +63,7 @@ cumulative as (
 measures as (
 
     select 'first_stores' as feeding_measure, period, period_month, stores_new as monthly,
-        sum(stores_new) over (order by period_month) as ytd, files_to_date as files
+        sum(stores_new) over (partition by reporting_year order by period_month) as ytd, files_to_date as files
     from cumulative
     union all
     select 'famous_dining_brands', period, period_month, dining_new, dining_ytd, files_to_date

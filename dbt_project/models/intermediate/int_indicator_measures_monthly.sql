@@ -19,8 +19,12 @@ select
     indicators.target_code as feeding_measure,
     indicators.period,
     indicators.period_month,
+    indicators.reporting_year,
     indicators.month_value as monthly_actual_base,
     indicators.ytd_value as ytd_actual_base,
     [indicators.file_sha256] as source_file_sha256s
 from indicators
-inner join register using (target_code, department_code)
+-- The responsible department of the target in any year's register: a code keeps its
+-- department from one register to the next.
+inner join (select distinct target_code, department_code from register) as register
+    using (target_code, department_code)

@@ -1,5 +1,5 @@
 -- Register measures from the project register, per month:
---   reserve_projects          distinct projects shown as 谋划储备 so far this year
+--   reserve_projects          distinct projects shown as 谋划储备 so far in the year
 --   new_start_projects_100m   distinct non-招商 projects of 总投资 ≥ 1 亿元 first shown as 新开工 (once each)
 --   new_start_promotion_100m  the same for 招商引资项目
 --   active_projects           non-招商 projects under way (新开工 or 续建) at month end (a stock)
@@ -21,6 +21,7 @@ projects as (
 firsts as (
 
     select
+        year(period_month) as reporting_year,
         project_code,
         min(period_month) filter (where project_status = '谋划储备') as first_reserve_month,
         min(period_month) filter (
@@ -34,7 +35,7 @@ firsts as (
               and total_investment_100m_yuan >= 1
         ) as first_promotion_start_month
     from projects
-    group by project_code
+    group by all
 
 ),
 
@@ -51,7 +52,7 @@ cumulative as (
         count(*) filter (where firsts.first_promotion_start_month <= months.period_month)
             as promotion_ytd
     from months
-    left join firsts on true
+    left join firsts using (reporting_year)
     group by months.period
 
 ),
@@ -86,7 +87,9 @@ joined as (
         coalesce(cumulative.promotion_ytd, 0) as promotion_ytd,
         month_sums.active_projects,
         month_sums.funds_arrived,
-        sum(month_sums.funds_arrived) over (order by months.period_month) as funds_arrived_ytd
+        sum(month_sums.funds_arrived) over (
+            partition by months.reporting_year order by months.period_month
+        ) as funds_arrived_ytd
     from months
     left join cumulative using (period)
     left join month_sums using (period)

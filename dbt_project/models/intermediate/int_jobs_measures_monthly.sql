@@ -1,4 +1,4 @@
--- Monthly and year-to-date sums of the jobs return's columns that feed register targets.
+-- Monthly and year-to-date (within each year) sums of the jobs return's columns that feed register targets.
 with
 
 monthly as (
@@ -35,10 +35,11 @@ select
     measures.feeding_measure,
     measures.period,
     measures.period_month,
+    year(measures.period_month) as reporting_year,
     cast(measures.monthly_actual_base as decimal(20, 4)) as monthly_actual_base,
     cast(
         sum(measures.monthly_actual_base) over (
-            partition by measures.feeding_measure order by measures.period_month
+            partition by measures.feeding_measure, year(measures.period_month) order by measures.period_month
         ) as decimal(20, 4)
     ) as ytd_actual_base,
     files.files_to_date as source_file_sha256s

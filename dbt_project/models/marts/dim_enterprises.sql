@@ -1,5 +1,5 @@
--- One row per enterprise ever listed this year (by 统一社会信用代码), with its latest
--- attributes, when it was first and last listed, and whether it is new this year.
+-- One row per enterprise ever listed (by 统一社会信用代码), with its latest attributes,
+-- when it was first and last listed, and whether it is new in the latest year filed.
 with
 
 presence as (
@@ -11,6 +11,12 @@ presence as (
 latest_month as (
 
     select max(period_month) as period_month from presence
+
+),
+
+latest_year as (
+
+    select max(reporting_year) as reporting_year from presence
 
 )
 
@@ -25,7 +31,11 @@ select
     max(period) filter (where is_present) as last_listed_period,
     bool_or(is_present and period_month = (select period_month from latest_month))
         as is_listed_now,
-    arg_min(coalesce(movement, 'none'), period_month) filter (where is_present) = 'entry' as is_new_in_year,
-    count(*) filter (where movement = 'exit') as exits_this_year
+    arg_min(coalesce(movement, 'none'), period_month) filter (
+        where is_present and reporting_year = (select reporting_year from latest_year)
+    ) = 'entry' as is_new_in_year,
+    count(*) filter (
+        where movement = 'exit' and reporting_year = (select reporting_year from latest_year)
+    ) as exits_this_year
 from presence
 group by credit_code

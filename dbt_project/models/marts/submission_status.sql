@@ -1,5 +1,5 @@
--- Where each department's return stands for each month of the year up to the as-of month.
-{% set year = var('reporting_year') %}
+-- Where each department's return stands for each month up to the as-of month, from the
+-- first year the archive holds (or the as-of year); December's return is due in January.
 with
 
 filers as (
@@ -20,16 +20,27 @@ catalog as (
 
 ),
 
+first_year as (
+
+    select least(
+        coalesce(min(year(period_month)), year({{ as_of_date() }})), year({{ as_of_date() }})
+    ) as first_year
+    from {{ ref('int_return_versions') }}
+
+),
+
 months as (
 
     select
         strftime(month_start, '%Y-%m') as period,
-        cast(month_start as date) as period_month
-    from range(
-        timestamp '{{ year }}-01-01',
-        least(date_trunc('month', {{ as_of_date() }}), date '{{ year }}-12-01') + interval 1 month,
-        interval 1 month
-    ) as t(month_start)
+        cast(month_start as date) as period_month,
+        year(month_start) as reporting_year
+    from first_year,
+        range(
+            make_timestamp(first_year.first_year, 1, 1, 0, 0, 0),
+            date_trunc('month', {{ as_of_date() }}) + interval 1 month,
+            interval 1 month
+        ) as t(month_start)
 
 ),
 
@@ -72,6 +83,7 @@ expected as (
         departments.department_name,
         filers.return_code,
         catalog.return_title,
+        months.reporting_year,
         months.period,
         months.period_month,
         cast(

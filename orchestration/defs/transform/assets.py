@@ -14,7 +14,6 @@ from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.transform.project import indicators_dbt_project
 from orchestration.lib.failpoints import failpoint
 from orchestration.lib.orphaned_build import recorded_build
-from orchestration.lib.return_spec import load_contract
 
 
 class IndicatorsDbtTranslator(DagsterDbtTranslator):
@@ -35,10 +34,7 @@ class DbtBuildConfig(dg.Config):
 
 
 def dbt_vars(config: DbtBuildConfig, today: dt.date) -> dict[str, Any]:
-    return {
-        "as_of_date": config.as_of or today.isoformat(),
-        "reporting_year": load_contract().reporting_year,
-    }
+    return {"as_of_date": config.as_of or today.isoformat()}
 
 
 @dbt_assets(

@@ -65,7 +65,7 @@ def build_suite(spec: ReturnSpec, reference: Reference, rules: RuleCatalogue) ->
                 "TARGET_UNKNOWN",
                 c.name,
                 "expect_column_values_to_be_in_set",
-                {"column": c.name, "value_set": list(reference.targets)},
+                {"column": c.name, "value_set": {"$PARAMETER": "register_targets"}},
                 "目标登记表中的指标代码",
             )
         elif c.type == "count":

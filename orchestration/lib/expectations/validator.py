@@ -90,10 +90,12 @@ class ReturnValidator:
 
     def parameters(self, spec: ReturnSpec, parsed: ParsedReturn) -> dict:
         start, end = _period_bounds(parsed.period)
-        targets = self.reference.targets.values()
+        # The register in force for the return's year decides which codes it may carry.
+        targets = self.reference.for_period(parsed.period).targets.values()
         return {
             "period_start": start,
             "period_end": end,
+            "register_targets": [t.code for t in targets],
             "return_targets": [t.code for t in targets if t.feeding_return == spec.code],
             "department_targets": [
                 t.code
@@ -106,7 +108,8 @@ class ReturnValidator:
         """Findings for every failed expectation, one per cell (an earlier finding wins)."""
         if not parsed.rows or parsed.period is None:
             return []
-        frame = frame_for_validation(spec, parsed, self.reference)
+        reference = self.reference.for_period(parsed.period)
+        frame = frame_for_validation(spec, parsed, reference)
         params = self.parameters(spec, parsed)
         result = self.definitions[spec.code].run(
             batch_parameters={"dataframe": frame},
@@ -132,7 +135,7 @@ class ReturnValidator:
             for i in rows:
                 row = parsed.rows[i]
                 explain = EXPECTED_FOR_ROW.get(meta["rule_code"])
-                row_expected = (explain(row, self.reference) if explain else None) or expected
+                row_expected = (explain(row, reference) if explain else None) or expected
                 detail = None
                 if meta["rule_code"] == "VALUE_DUPLICATED":
                     detail = "、".join(
@@ -153,6 +156,9 @@ class ReturnValidator:
                     )
                 )
         return findings
+
+    def _every_target_code(self) -> list[str]:
+        return sorted({code for register in self.reference.registers.values() for code in register})
 
     def build_data_docs(self) -> Path | None:
         """Data Docs of this run: one validation per return over all its files' rows."""
@@ -178,8 +184,9 @@ class ReturnValidator:
                 expectation_parameters={
                     "period_start": pd.Timestamp("1900-01-01"),
                     "period_end": pd.Timestamp("2999-12-31"),
-                    "return_targets": list(self.reference.targets),
-                    "department_targets": list(self.reference.targets),
+                    "register_targets": self._every_target_code(),
+                    "return_targets": self._every_target_code(),
+                    "department_targets": self._every_target_code(),
                 },
             )
         self.batches = {}
