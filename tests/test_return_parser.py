@@ -150,7 +150,9 @@ def test_missing_period_and_filer(tmp_path, fill_jobs, ctx, check, reference):
 
 
 @pytest.mark.parametrize("period", ["2024-12", "2027-01", "2026-13"])
-def test_period_outside_the_years_kept_is_refused(tmp_path, fill_jobs, ctx, check, reference, period):
+def test_period_outside_the_years_kept_is_refused(
+    tmp_path, fill_jobs, ctx, check, reference, period
+):
     parsed = check(fill_jobs(tmp_path / "j.xlsx", period, _rows(reference)), "rsj", ctx)
     assert {f.rule_code for f in parsed.findings} & {"PERIOD_OUT_OF_RANGE", "PERIOD_INVALID"}
     assert not parsed.accepted
