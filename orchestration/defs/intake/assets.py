@@ -54,7 +54,7 @@ def intake_archive(
     context: dg.AssetExecutionContext, config: IntakeConfig, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     # A launched run's process is known only here: tagged so a kill can be detected.
-    tag_run_with_its_process(context.instance, context.run_id)
+    tag_run_with_its_process(context.instance, context.run.run_id)
     warehouse.ensure_intake_folders()
     departments = list(load_reference().departments)
     strays = unexpected_entries(warehouse.intake_root, departments)
