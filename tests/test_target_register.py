@@ -7,33 +7,21 @@ from pathlib import Path
 import pytest
 
 from orchestration import paths
+from orchestration.lib.register_check import number_in, report_text
 from orchestration.lib.return_spec import load_returns
 
 REGISTER = paths.SEEDS_DIR / "target_register.csv"
 
 
 def _section_three() -> str:
-    """Section 三 as running text: headings dropped, bold marks and page breaks removed.
-
-    The report breaks lines at page ends inside sentences ("超过 300\\n\\n亿元"), so the
-    register quotes each sentence with those breaks joined.
-    """
-    text = paths.SOURCE_REPORT.read_text(encoding="utf-8")
-    section = text[text.index("### 三、2026 年工作安排") : text.index("## 名词解释")]
-    lines = [line.strip() for line in section.splitlines() if not line.lstrip().startswith("#")]
-    return "".join(lines).replace("**", "")
+    """Section 三 as running text, as `indicators register check` reads the 2026 report."""
+    return report_text(paths.SOURCE_REPORT.read_text(encoding="utf-8"), 2026)
 
 
 @pytest.fixture(scope="module")
 def register() -> list[dict[str, str]]:
     with REGISTER.open(encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
-
-
-def _number_in(value: str, sentence: str) -> bool:
-    number = float(value)
-    shown = str(int(number)) if number.is_integer() else str(number)
-    return re.search(rf"(?<![\d.]){re.escape(shown)}(?![\d.])", sentence) is not None
 
 
 def test_every_quoted_sentence_is_in_the_report(register):
@@ -46,7 +34,7 @@ def test_every_target_value_appears_in_its_sentence(register):
     wrong = [
         (r["target_code"], r["target_value"])
         for r in register
-        if not _number_in(r["target_value"], r["source_sentence"])
+        if not number_in(float(r["target_value"]), r["source_sentence"])
     ]
     assert wrong == []
 

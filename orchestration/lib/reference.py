@@ -72,9 +72,6 @@ class Reference:
         earlier = [y for y in self.registers if y < year]
         return max(earlier) if earlier else min(self.registers)
 
-    def has_register(self, year: int) -> bool:
-        return year in self.registers
-
     def for_year(self, year: int) -> Reference:
         return dataclasses.replace(self, year=year)
 

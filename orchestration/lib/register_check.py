@@ -83,7 +83,8 @@ def _number(value: str) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _number_in(number: float, sentence: str) -> bool:
+def number_in(number: float, sentence: str) -> bool:
+    """Whether ``number`` appears in ``sentence`` as a number of its own (6 not in 16 or 6.5)."""
     shown = str(int(number)) if number.is_integer() else str(number)
     return re.search(rf"(?<![\d.]){re.escape(shown)}(?![\d.])", sentence) is not None
 
@@ -226,7 +227,7 @@ def _row_problems(
         yield "feeding_measure", f"{measure!r} is not a measure of {feeding} ({names})"
 
     sentence = row["source_sentence"]
-    if value is not None and sentence.strip() and not _number_in(value, sentence):
+    if value is not None and sentence.strip() and not number_in(value, sentence):
         yield "target_value", f"{row['target_value']} does not appear in the source sentence"
     if year in texts and sentence.strip() and sentence not in texts[year]:
         yield "source_sentence", f"not found in the {year} report"

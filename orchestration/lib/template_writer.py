@@ -121,7 +121,7 @@ def _write_data_sheet(ws, spec, department_code, contract, reference, period, ca
         if field.name == "period":
             dv = DataValidation(
                 type="list",
-                formula1=_list_formula(contract, "B", len(periods(0))),
+                formula1=_list_formula(contract, "B", len(periods(reference.year))),
                 showErrorMessage=True,
                 errorTitle="报告期",
                 error=f"请从下拉列表选择报告期，格式如 {reference.year}-03。",
