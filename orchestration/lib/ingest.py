@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,17 +136,36 @@ def ingest_pending(
     done = store.recorded_delivery_ids()
     results = []
     validator = None
-    for delivery in archive.deliveries():
-        if delivery.delivery_id in done:
-            continue
-        if validator is None:
-            validator = validator_factory()
-        results.append(
-            _ingest_one(
-                delivery, archive, store, outbox_root, ctx, validator, parse, keep_sent_receipts
+    try:
+        for delivery in archive.deliveries():
+            if delivery.delivery_id in done:
+                continue
+            if validator is None:
+                validator = _MadeAside(validator_factory)
+            results.append(
+                _ingest_one(
+                    delivery, archive, store, outbox_root, ctx, validator, parse, keep_sent_receipts
+                )
             )
-        )
+    finally:
+        if validator is not None:
+            validator.close()
     return results
+
+
+class _MadeAside:
+    """A value made in a thread of its own: Great Expectations takes seconds to import, which
+    overlap the first file's read in the parse child instead of adding to it."""
+
+    def __init__(self, make: Callable[[], ReturnValidator]):
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="validator")
+        self._future = self._pool.submit(make)
+
+    def __call__(self) -> ReturnValidator:
+        return self._future.result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
 
 
 def _ingest_one(
@@ -154,7 +174,7 @@ def _ingest_one(
     store: RawStore,
     outbox_root: Path,
     ctx: IngestContext,
-    validator: ReturnValidator,
+    validator: _MadeAside,
     parse: Callable,
     keep_sent_receipts: bool,
 ) -> FileResult:
@@ -224,8 +244,9 @@ def _ingest_one(
         else:
             with file_stage(READ, what):
                 parsed = parse(archive.blob_path(delivery), delivery.intake_department, parse_ctx)
+            ready = validator()  # outside the file's stages: a broken validator stops the run
             with file_stage(VALIDATE, what):
-                parsed = _validated(delivery, parsed, parse_ctx, validator, store)
+                parsed = _validated(delivery, parsed, parse_ctx, ready, store)
     except FileFault as exc:
         fault = exc
         parsed = exc.applied_to(parsed, ctx.rules)

@@ -31,31 +31,31 @@ def _period_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
 def frame_for_validation(
     spec: ReturnSpec, parsed: ParsedReturn, reference: Reference
 ) -> pd.DataFrame:
-    """The file's typed rows as GX sees them: dates as timestamps, months as their first day."""
-    records = []
-    for row in parsed.rows:
-        record = {}
-        for c in spec.columns:
-            value = row.get(c.name)
-            if value is not None and c.type in ("date", "month"):
-                text = value.isoformat() if c.type == "date" else f"{value}-01"
-                value = pd.Timestamp(text)
-            elif value is not None and c.type in ("amount", "number"):
-                value = float(value)
-            record[c.name] = value
-        for check in spec.checks:
-            if check.get("derived"):
-                record[check["derived"]] = DERIVED[check["derived"]](row, reference)
-        records.append(record)
-    columns = [c.name for c in spec.columns] + [
-        c["derived"] for c in spec.checks if c.get("derived")
-    ]
-    frame = pd.DataFrame.from_records(records, columns=columns)
+    """The file's typed rows as GX sees them: dates as timestamps, months as their first day.
+
+    Built a column at a time: a 50,000-row directory is typed in one call per column."""
+    rows = parsed.rows
+    columns: dict[str, object] = {}
     for c in spec.columns:
-        if c.type in ("date", "month"):
-            frame[c.name] = pd.to_datetime(frame[c.name])
-        elif c.type in ("count", "amount", "number"):
-            frame[c.name] = pd.to_numeric(frame[c.name])
+        values = [row.get(c.name) for row in rows]
+        if c.type == "month":
+            columns[c.name] = pd.to_datetime(pd.Series(values, dtype=object), format="%Y-%m")
+        elif c.type == "date":
+            columns[c.name] = pd.to_datetime(pd.Series(values, dtype=object))
+        elif c.type in ("amount", "number"):
+            floats = [None if v is None else float(v) for v in values]
+            columns[c.name] = pd.to_numeric(pd.Series(floats, dtype=object))
+        elif c.type == "count":
+            columns[c.name] = pd.to_numeric(pd.Series(values, dtype=object))
+        else:
+            columns[c.name] = pd.Series(values, dtype=object)
+    for check in spec.checks:
+        if check.get("derived"):
+            derive = DERIVED[check["derived"]]
+            columns[check["derived"]] = pd.Series(
+                [derive(row, reference) for row in rows], dtype=object
+            )
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
     return frame
 
 
@@ -77,10 +77,16 @@ class ReturnValidator:
         self.definitions = {}
         self.batches: dict[str, list[pd.DataFrame]] = {}
         for code, suite_dict in suites.items():
-            suite = gx.ExpectationSuite(name=code, meta=suite_dict.get("meta"))
-            for e in suite_dict["expectations"]:
-                cls = get_expectation_impl(e["type"])
-                suite.add_expectation(cls(**e["kwargs"], meta=e["meta"], severity=e["severity"]))
+            # Given whole: add_expectation would look the suite up in its store each time.
+            expectations = [
+                get_expectation_impl(e["type"])(
+                    **e["kwargs"], meta=e["meta"], severity=e["severity"]
+                )
+                for e in suite_dict["expectations"]
+            ]
+            suite = gx.ExpectationSuite(
+                name=code, expectations=expectations, meta=suite_dict.get("meta")
+            )
             suite = self.context.suites.add_or_update(suite)
             asset = source.add_dataframe_asset(code)
             batch = asset.add_batch_definition_whole_dataframe(f"{code}_file")
