@@ -33,12 +33,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from orchestration import paths  # noqa: E402
-from orchestration.lib.reference import load_reference  # noqa: E402
-from orchestration.lib.return_spec import load_contract, load_returns  # noqa: E402
-from orchestration.lib.samples import all_sample_files  # noqa: E402
-from orchestration.lib.samples import enterprises as enterprise_samples  # noqa: E402
-from orchestration.lib.template_names import template_filename  # noqa: E402
-from orchestration.lib.template_writer import COLUMN_LABEL_ROW, write_all_templates  # noqa: E402
+from orchestration.contract.reference import load_reference  # noqa: E402
+from orchestration.contract.return_spec import load_contract, load_returns  # noqa: E402
+from orchestration.demo.samples import all_sample_files  # noqa: E402
+from orchestration.demo.samples import enterprises as enterprise_samples  # noqa: E402
+from orchestration.templates.names import template_filename  # noqa: E402
+from orchestration.templates.writer import COLUMN_LABEL_ROW, write_all_templates  # noqa: E402
 
 YEAR = 2026
 RECEIVED_AT = "2026-11-10T09:30"

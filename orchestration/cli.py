@@ -24,12 +24,12 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
     Example: indicators templates --out ./templates --year 2027
     """
+    from orchestration.contract.reference import load_reference
+    from orchestration.contract.return_spec import load_contract, load_returns
     from orchestration.defs.resources import WarehouseResource
-    from orchestration.lib.carry_over import projects_carried_into
-    from orchestration.lib.reference import load_reference
-    from orchestration.lib.return_spec import load_contract, load_returns
-    from orchestration.lib.template_names import template_filename
-    from orchestration.lib.template_writer import write_all_templates, write_template
+    from orchestration.templates.carry_over import projects_carried_into
+    from orchestration.templates.names import template_filename
+    from orchestration.templates.writer import write_all_templates, write_template
 
     returns, contract, reference = load_returns(), load_contract(), load_reference()
     if args.month and args.year and int(args.month[:4]) != args.year:
@@ -57,10 +57,10 @@ def cmd_expectations(args: argparse.Namespace) -> int:
 
     Example: indicators expectations
     """
-    from orchestration.lib.expectations.suite_files import write_suites
-    from orchestration.lib.findings import load_rules
-    from orchestration.lib.reference import load_reference
-    from orchestration.lib.return_spec import load_returns
+    from orchestration.contract.findings import load_rules
+    from orchestration.contract.reference import load_reference
+    from orchestration.contract.return_spec import load_returns
+    from orchestration.validate.expectations.suite_files import write_suites
 
     for path in write_suites(
         paths.EXPECTATIONS_DIR, load_returns(), load_reference(), load_rules()
@@ -100,8 +100,8 @@ def _attempt(home: Path, failed: str, run):
     """Run ``run()``; on failure, or an error before Dagster could even record the run (a
     full disk, a broken run history), say so with its causes and return None."""
     from orchestration.defs.resources import WarehouseResource
-    from orchestration.lib.disk_space import disk_full_cause
     from orchestration.runner import failure_causes
+    from orchestration.runtime.disk_space import disk_full_cause
 
     try:
         result = run()
@@ -143,7 +143,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
     Example: indicators progress --year 2026
     """
-    from orchestration.demo import progress_report
+    from orchestration.demo.run import progress_report
 
     print(progress_report(paths.resolve_home(), args.year))
     return 0
@@ -155,7 +155,7 @@ def cmd_register_check(args: argparse.Namespace) -> int:
 
     Example: indicators register check dbt_project/seeds/target_register.csv
     """
-    from orchestration.lib.register_check import check_register_file
+    from orchestration.contract.register_check import check_register_file
 
     return check_register_file(Path(args.file), report=Path(args.report) if args.report else None)
 
@@ -177,7 +177,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     Example: indicators demo --months 10
     """
-    from orchestration.demo import run_demo
+    from orchestration.demo.run import run_demo
 
     print(run_demo(paths.resolve_home(), months=args.months, as_of=args.as_of))
     return 0

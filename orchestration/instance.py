@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 from pathlib import Path
 
 from dagster import DagsterInstance
+
+from orchestration.runtime.writer_lock import held
 
 # Runs are queued one at a time; every DuckDB-writing step shares a pool of limit 1; the
 # queue is polled every second (the default of several seconds delays each file drop).
@@ -50,9 +51,5 @@ def open_instance(home: Path) -> DagsterInstance:
     path = dagster_home(home)
     # Two processes opening a new home at once would both create its SQLite run storage,
     # and one would fail in the migrations (UNIQUE constraint on alembic_version).
-    fd = os.open(path / ".open.lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with held(path / ".open.lock"):
         return DagsterInstance.from_config(str(path))
-    finally:
-        os.close(fd)

@@ -14,7 +14,7 @@ import socket
 
 import dagster as dg
 
-from orchestration.lib.process_identity import current_process, is_alive
+from orchestration.runtime.process_identity import current_process, is_alive
 
 PROCESS_TAG = "indicators/process"
 _OPEN = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]

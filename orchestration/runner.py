@@ -74,7 +74,7 @@ _WRAPPERS = {"DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionErro
 
 def files_taken(result: dg.ExecuteInProcessResult) -> list[dict]:
     """The files a run answered: department, file, outcome, rows, receipt path."""
-    from orchestration.defs.parse.assets import FILES_TAKEN, raw_key
+    from orchestration.defs.ingest.assets import FILES_TAKEN, raw_key
 
     taken = []
     for event in result.all_events:
@@ -105,8 +105,8 @@ def files_taken_report(taken: list[dict], home: Path) -> str:
 
 
 def files_waiting(home: Path) -> int:
-    from orchestration.lib.intake_folders import waiting_files
-    from orchestration.lib.reference import load_reference
+    from orchestration.contract.reference import load_reference
+    from orchestration.intake.folders import waiting_files
 
     return len(waiting_files(home / "intake", list(load_reference().departments)))
 

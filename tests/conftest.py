@@ -9,16 +9,16 @@ import duckdb
 import pytest
 
 from orchestration import paths
+from orchestration.contract.findings import load_rules
+from orchestration.contract.reference import Reference, load_reference
+from orchestration.contract.return_spec import Contract, ReturnSpec, load_contract, load_returns
 from orchestration.defs.resources import WarehouseResource
-from orchestration.lib.findings import load_rules
-from orchestration.lib.reference import Reference, load_reference
-from orchestration.lib.return_check import check_return
-from orchestration.lib.return_parser import ParseContext
-from orchestration.lib.return_spec import Contract, ReturnSpec, load_contract, load_returns
-from orchestration.lib.samples.jobs import jobs_rows
-from orchestration.lib.template_filler import fill_template
-from orchestration.lib.template_names import template_filename
-from orchestration.lib.template_writer import write_all_templates
+from orchestration.demo.samples.jobs import jobs_rows
+from orchestration.read.return_parser import ParseContext
+from orchestration.templates.filler import fill_template
+from orchestration.templates.names import template_filename
+from orchestration.templates.writer import write_all_templates
+from orchestration.validate.return_check import check_return
 
 AS_OF = "2026-11-25"
 
@@ -48,8 +48,8 @@ def templates_dir(tmp_path_factory, contract, reference) -> Path:
 @pytest.fixture(scope="session")
 def validator(tmp_path_factory, reference):
     """The expectation suites as committed, in a throwaway GX context (imported once)."""
-    from orchestration.lib.expectations.suite_files import load_suites
-    from orchestration.lib.expectations.validator import ReturnValidator
+    from orchestration.validate.expectations.suite_files import load_suites
+    from orchestration.validate.expectations.validator import ReturnValidator
 
     return ReturnValidator(
         load_suites(paths.EXPECTATIONS_DIR), reference, load_rules(), tmp_path_factory.mktemp("gx")

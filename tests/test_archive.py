@@ -9,9 +9,9 @@ from collections import Counter
 
 import pytest
 
-from orchestration.lib.archive import Archive, FileNotTaken
-from orchestration.lib.intake_folders import archive_waiting_files, waiting_files, waiting_reasons
-from orchestration.lib.raw_store import LOCAL_TZ
+from orchestration.intake.archive import Archive, FileNotTaken
+from orchestration.intake.folders import archive_waiting_files, waiting_files, waiting_reasons
+from orchestration.load.raw_store import LOCAL_TZ
 
 T0 = dt.datetime(2026, 4, 3, 9, 30, tzinfo=LOCAL_TZ)
 
@@ -83,7 +83,7 @@ def test_archiving_removes_the_file_from_intake_only_after_it_is_stored(tmp_path
 
 
 def test_what_is_no_departments_folder_is_logged_and_never_read(tmp_path, caplog):
-    from orchestration.lib.intake_folders import refused_entries, scan_intake, unexpected_entries
+    from orchestration.intake.folders import refused_entries, scan_intake, unexpected_entries
 
     intake = tmp_path / "intake"
     (intake / "rsj" / "sub").mkdir(parents=True)

@@ -6,9 +6,9 @@ import pytest
 from conftest import AS_OF, query
 
 from orchestration.cli import main
-from orchestration.demo import run_demo
-from orchestration.lib.samples import all_sample_files
-from orchestration.lib.samples.jobs import jobs_rows
+from orchestration.demo.run import run_demo
+from orchestration.demo.samples import all_sample_files
+from orchestration.demo.samples.jobs import jobs_rows
 from orchestration.sql_shell import run_sql
 
 pytestmark = pytest.mark.slow

@@ -11,8 +11,8 @@ import pytest
 from conftest import AS_OF, query
 
 from orchestration import paths
-from orchestration.lib.writer_lock import writer_lock
 from orchestration.runner import run_pipeline
+from orchestration.runtime.writer_lock import writer_lock
 
 pytestmark = pytest.mark.slow
 

@@ -98,8 +98,8 @@ def test_the_investment_template_for_a_month_lists_last_months_projects(
     home, warehouse, fill_return, tmp_path
 ):
     from orchestration.cli import main
-    from orchestration.lib.reference import load_reference
-    from orchestration.lib.samples import investment
+    from orchestration.contract.reference import load_reference
+    from orchestration.demo.samples import investment
 
     (october,) = [
         f for f in investment.sample_files(2026, 10, load_reference()) if f.period == "2026-10"

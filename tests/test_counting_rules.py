@@ -12,14 +12,14 @@ from conftest import AS_OF, make_home, query, with_due_indicators
 from openpyxl import load_workbook
 
 from orchestration import paths
+from orchestration.contract import uscc
+from orchestration.contract.reference import load_reference
+from orchestration.contract.return_spec import load_contract, load_returns
 from orchestration.defs.resources import WarehouseResource
-from orchestration.lib import uscc
-from orchestration.lib.reference import load_reference
-from orchestration.lib.return_spec import load_contract, load_returns
-from orchestration.lib.template_filler import fill_template
-from orchestration.lib.template_names import template_filename
-from orchestration.lib.template_writer import write_all_templates
 from orchestration.runner import archive_only, run_pipeline
+from orchestration.templates.filler import fill_template
+from orchestration.templates.names import template_filename
+from orchestration.templates.writer import write_all_templates
 
 pytestmark = pytest.mark.slow
 MONTHS = ("2026-01", "2026-02", "2026-03")

@@ -2,7 +2,7 @@
 
 Each case copies one baseline home (one return loaded and published), drops three more
 returns and runs `indicators run` in a child process that kills itself with SIGKILL at a
-named failpoint (orchestration/lib/failpoints.py): while archiving, loading, building
+named failpoint (orchestration/runtime/failpoints.py): while archiving, loading, building
 (dbt left running as an orphan) and publishing. The published snapshot must then be the
 previous one or the new one, never a mix; the next run must finish the work with no file
 lost or loaded twice, and close the killed run in Dagster's history.
@@ -14,18 +14,18 @@ import shutil
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 import dagster as dg
+import psutil
 import pytest
 from conftest import AS_OF, make_home, query
 
 from orchestration import paths
 from orchestration.defs.resources import WarehouseResource
+from orchestration.demo.samples.jobs import jobs_rows
 from orchestration.instance import open_instance
-from orchestration.lib.failpoints import ENV_VAR
-from orchestration.lib.samples.jobs import jobs_rows
-from orchestration.lib.template_filler import fill_template
+from orchestration.runtime.failpoints import ENV_VAR
+from orchestration.templates.filler import fill_template
 
 pytestmark = pytest.mark.slow
 
@@ -54,16 +54,14 @@ def _run(home, failpoint=None):
 
 
 def _session_members(session: int) -> list[int]:
-    """Live processes of a session (its leader's pid), read from /proc."""
+    """Live processes of a session (its leader's pid)."""
     found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[3]) == session and fields[0] != "Z":
-                found.append(int(entry.name))
+    for process in psutil.process_iter():
+        try:
+            if os.getsid(process.pid) == session and process.status() != psutil.STATUS_ZOMBIE:
+                found.append(process.pid)
+        except (psutil.Error, ProcessLookupError, PermissionError):
+            continue
     return found
 
 

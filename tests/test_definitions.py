@@ -109,10 +109,10 @@ def test_sensor_waits_until_a_file_settles_and_keys_runs_by_content(home, fill_j
 
 
 def test_sensor_asks_a_run_for_an_unanswered_link_then_stops_asking(home, defs, tmp_path):
-    from orchestration.lib.findings import load_rules
-    from orchestration.lib.intake_folders import refused_entries
-    from orchestration.lib.intake_refusals import answer_refused_entries
-    from orchestration.lib.reference import load_reference
+    from orchestration.contract.findings import load_rules
+    from orchestration.contract.reference import load_reference
+    from orchestration.intake.folders import refused_entries
+    from orchestration.intake.refusals import answer_refused_entries
 
     sensor = defs.resolve_sensor_def("intake_sensor")
     warehouse = WarehouseResource(home=str(home))

@@ -3,10 +3,10 @@
 import json
 
 from orchestration import paths
-from orchestration.lib.expectations.suite_builder import build_suite
-from orchestration.lib.expectations.suite_files import load_suites, suite_text
-from orchestration.lib.findings import load_rules
-from orchestration.lib.return_spec import load_returns
+from orchestration.contract.findings import load_rules
+from orchestration.contract.return_spec import load_returns
+from orchestration.validate.expectations.suite_builder import build_suite
+from orchestration.validate.expectations.suite_files import load_suites, suite_text
 
 
 def test_committed_suites_match_the_definitions(reference):

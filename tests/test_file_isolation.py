@@ -15,13 +15,13 @@ import pytest
 from conftest import AS_OF, query
 from openpyxl import load_workbook
 
+from orchestration.contract.reference import load_reference
+from orchestration.contract.return_spec import DATE_WINDOW, TEXT_MAX_CHARS, load_returns
+from orchestration.demo.samples import all_sample_files
 from orchestration.instance import open_instance
-from orchestration.lib import failpoints
-from orchestration.lib.failpoints import ENV_VAR
-from orchestration.lib.reference import load_reference
-from orchestration.lib.return_spec import DATE_WINDOW, TEXT_MAX_CHARS, load_returns
-from orchestration.lib.samples import all_sample_files
 from orchestration.runner import archive_only, run_pipeline
+from orchestration.runtime import failpoints
+from orchestration.runtime.failpoints import ENV_VAR
 
 
 def flip_deflate_bytes(path, member="xl/worksheets/sheet1.xml", count=8):
@@ -162,7 +162,7 @@ def test_a_home_stuck_on_damaged_and_oversized_files_recovers_by_itself(
     for month in (1, 2, 3):
         fill_jobs(rsj / f"jobs_2026-0{month}.xlsx", f"2026-0{month}")
     flip_deflate_bytes(fill_jobs(rsj / "jobs_2026-04.xlsx", "2026-04"))
-    from orchestration.lib.samples.jobs import jobs_rows
+    from orchestration.demo.samples.jobs import jobs_rows
 
     huge = jobs_rows(2026, 5, load_reference())
     huge[2]["new_jobs"] = 10**40
@@ -235,7 +235,7 @@ def test_any_exception_reading_checking_or_loading_one_file_is_that_files_receip
         name = f"jobs_2026-{month:02d}.xlsx"
         findings = _findings(db, name)
         assert [(c, k, v) for c, k, _, v, _ in findings] == [
-            ("INTERNAL_ERROR", "强制性", "orchestration.lib.failpoints.FailpointError")
+            ("INTERNAL_ERROR", "强制性", "orchestration.runtime.failpoints.FailpointError")
         ]
         assert stage in findings[0][4]
         assert ledger[name] == ("rejected", rows_read, 0)

@@ -31,14 +31,14 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from orchestration.contract.reference import load_reference
+from orchestration.contract.return_spec import load_contract, load_returns
 from orchestration.defs.resources import WarehouseResource
-from orchestration.lib.ingest import ingest_pending
-from orchestration.lib.raw_store import LOCAL_TZ, RawStore
-from orchestration.lib.reference import load_reference
-from orchestration.lib.return_spec import load_contract, load_returns
-from orchestration.lib.samples import all_sample_files
-from orchestration.lib.template_filler import fill_template
-from orchestration.lib.template_names import template_filename
+from orchestration.demo.samples import all_sample_files
+from orchestration.ingest import ingest_pending
+from orchestration.load.raw_store import LOCAL_TZ, RawStore
+from orchestration.templates.filler import fill_template
+from orchestration.templates.names import template_filename
 
 _COUNT = os.environ.get("INDICATORS_HYPOTHESIS_EXAMPLES")
 settings.register_profile(

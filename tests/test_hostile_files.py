@@ -8,10 +8,10 @@ import zipfile
 
 import pytest
 
-from orchestration.lib.file_limits import MB, Limits
-from orchestration.lib.findings import load_rules
-from orchestration.lib.return_parser import ParseContext
-from orchestration.lib.return_spec import load_returns
+from orchestration.contract.findings import load_rules
+from orchestration.contract.return_spec import load_returns
+from orchestration.read.limits import MB, Limits
+from orchestration.read.return_parser import ParseContext
 
 SMALL = Limits(max_file_bytes=2 * MB, max_expanded_bytes=8 * MB, max_rows=5_000, max_columns=64)
 
@@ -23,7 +23,7 @@ def strict(contract, reference):
 
 @pytest.fixture
 def check(strict, validator):
-    from orchestration.lib.return_check import check_return
+    from orchestration.validate.return_check import check_return
 
     return lambda path: check_return(path, "rsj", strict, validator)
 
@@ -168,7 +168,7 @@ def test_a_reader_that_dies_takes_only_its_file_down(tmp_path, fill_jobs, jobs_s
 
     from openpyxl import load_workbook
 
-    from orchestration.lib.sandboxed_parse import SandboxedParser
+    from orchestration.read.sandbox import SandboxedParser
 
     heavy = fill_jobs(tmp_path / "heavy.xlsx", "2026-03")
     wb = load_workbook(heavy)
@@ -187,7 +187,7 @@ def test_a_reader_that_dies_takes_only_its_file_down(tmp_path, fill_jobs, jobs_s
 
 
 def test_a_reader_that_hangs_is_stopped_at_the_timeout(tmp_path, fill_jobs, strict):
-    from orchestration.lib.sandboxed_parse import SandboxedParser
+    from orchestration.read.sandbox import SandboxedParser
 
     path = fill_jobs(tmp_path / "j.xlsx", "2026-03")
     with SandboxedParser(timeout_seconds=0.001) as hasty:
@@ -204,10 +204,10 @@ def test_the_ingest_step_reads_through_the_sandbox(
 
     from openpyxl import load_workbook
 
-    from orchestration.lib.ingest import ingest_pending
-    from orchestration.lib.intake_folders import archive_waiting_files
-    from orchestration.lib.raw_store import LOCAL_TZ, RawStore
-    from orchestration.lib.sandboxed_parse import SandboxedParser
+    from orchestration.ingest import ingest_pending
+    from orchestration.intake.folders import archive_waiting_files
+    from orchestration.load.raw_store import LOCAL_TZ, RawStore
+    from orchestration.read.sandbox import SandboxedParser
 
     heavy = fill_jobs(warehouse.intake_root / "rsj" / "heavy_2026-01.xlsx", "2026-01")
     wb = load_workbook(heavy)

@@ -27,14 +27,14 @@ from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
 from orchestration import paths
+from orchestration.contract.reference import load_reference
+from orchestration.contract.return_spec import load_contract, load_returns
 from orchestration.defs.resources import WarehouseResource
-from orchestration.lib.reference import load_reference
-from orchestration.lib.return_spec import load_contract, load_returns
-from orchestration.lib.samples import all_sample_files
-from orchestration.lib.samples.jobs import jobs_rows
-from orchestration.lib.template_filler import fill_template
-from orchestration.lib.template_names import template_filename
+from orchestration.demo.samples import all_sample_files
+from orchestration.demo.samples.jobs import jobs_rows
 from orchestration.runner import run_pipeline
+from orchestration.templates.filler import fill_template
+from orchestration.templates.names import template_filename
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ import pytest
 from conftest import AS_OF, query
 from openpyxl import load_workbook
 
-from orchestration.lib.samples.jobs import jobs_rows
+from orchestration.demo.samples.jobs import jobs_rows
 from orchestration.runner import run_pipeline
 
 pytestmark = pytest.mark.slow

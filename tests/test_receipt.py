@@ -4,8 +4,8 @@ import dataclasses
 
 from openpyxl import load_workbook
 
-from orchestration.lib.findings import load_rules
-from orchestration.lib.receipt_writer import (
+from orchestration.contract.findings import load_rules
+from orchestration.receipts.writer import (
     Receipt,
     looks_like_formula,
     receipt_name,

@@ -9,13 +9,13 @@ import pytest
 
 from orchestration import paths
 from orchestration.cli import main
-from orchestration.lib.register_check import (
+from orchestration.contract.register_check import (
     RegisterProblem,
     check_register_file,
     register_columns,
     register_problems,
 )
-from orchestration.lib.return_spec import load_returns
+from orchestration.contract.return_spec import load_returns
 
 SEED = paths.SEEDS_DIR / "target_register.csv"
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from orchestration.lib.findings import load_rules
-from orchestration.lib.samples.jobs import jobs_rows
+from orchestration.contract.findings import load_rules
+from orchestration.demo.samples.jobs import jobs_rows
 
 
 def _rows(reference, **overrides_by_index):
@@ -252,7 +252,7 @@ def test_a_period_typed_the_chinese_way_gets_a_note(tmp_path, fill_jobs, ctx, ch
 def test_the_workbook_wins_over_the_file_name(
     tmp_path, fill_jobs, ctx, check, reference, name, codes
 ):
-    from orchestration.lib.ingest import filename_findings
+    from orchestration.validate.file_name import filename_findings
 
     parsed = check(fill_jobs(tmp_path / "j.xlsx", "2026-03", _rows(reference)), "rsj")
     findings = filename_findings(name, parsed, load_rules(), reference.departments)

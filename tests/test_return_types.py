@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from openpyxl import load_workbook
 
-from orchestration.lib import uscc
+from orchestration.contract import uscc
 
 
 def _codes(parsed):

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from orchestration import paths
-from orchestration.lib.register_check import number_in, report_text
-from orchestration.lib.return_spec import load_returns
+from orchestration.contract.register_check import number_in, report_text
+from orchestration.contract.return_spec import load_returns
 
 REGISTER = paths.SEEDS_DIR / "target_register.csv"
 
@@ -112,7 +112,7 @@ def test_graduates_staying_in_wuhan_are_fed_by_their_own_line(register):
 
 
 def test_the_progress_table_shows_each_note_beside_its_figure():
-    from orchestration.lib.progress_report import ProgressRow, progress_markdown, progress_text
+    from orchestration.publish.progress_report import ProgressRow, progress_markdown, progress_text
 
     row = ProgressRow(
         "rsj",

@@ -2,8 +2,8 @@
 
 from openpyxl import load_workbook
 
-from orchestration.lib.cell_values import label_key
-from orchestration.lib.template_writer import write_template
+from orchestration.read.cell_values import label_key
+from orchestration.templates.writer import write_template
 
 
 def _labels(ws, max_row=10):
@@ -74,7 +74,7 @@ def test_templates_command_writes_the_jobs_template(tmp_path):
 
 
 def test_templates_print_on_a4_with_the_column_labels_on_every_page(templates_dir, contract):
-    from orchestration.lib.return_spec import load_returns
+    from orchestration.contract.return_spec import load_returns
 
     for spec in load_returns().values():
         (path,) = [

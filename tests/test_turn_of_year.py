@@ -15,14 +15,14 @@ from openpyxl import load_workbook
 
 from orchestration import paths
 from orchestration.cli import main
+from orchestration.contract.reference import Target
+from orchestration.contract.register_check import check_register_file
+from orchestration.contract.return_spec import load_returns
 from orchestration.defs.resources import WarehouseResource
-from orchestration.lib.reference import Target
-from orchestration.lib.register_check import check_register_file
-from orchestration.lib.return_parser import parse_return
-from orchestration.lib.return_spec import load_returns
-from orchestration.lib.template_filler import fill_template
-from orchestration.lib.template_writer import write_template
+from orchestration.read.return_parser import parse_return
 from orchestration.runner import archive_only, run_pipeline
+from orchestration.templates.filler import fill_template
+from orchestration.templates.writer import write_template
 
 
 def _codes(parsed) -> set[str]:

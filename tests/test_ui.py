@@ -11,6 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import psutil
 import pytest
 from conftest import query, run_statuses
 
@@ -24,29 +25,18 @@ def _free_port() -> int:
 
 
 def _children(pid: int) -> set[int]:
-    """Every live descendant of ``pid``, read from /proc."""
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = {p for p, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
+    """Every live descendant of ``pid``."""
+    try:
+        return {c.pid for c in psutil.Process(pid).children(recursive=True)}
+    except psutil.NoSuchProcess:
+        return set()
 
 
 def _alive(pid: int) -> bool:
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
-    stat = Path(f"/proc/{pid}/stat")
-    return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def _wait(predicate, timeout: float, what: str):
@@ -61,17 +51,11 @@ def _wait(predicate, timeout: float, what: str):
 
 def _listening_addresses(port: int) -> set[str]:
     """Addresses listening on ``port``, from the kernel's socket tables."""
-    found = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            local, state = line.split()[1], line.split()[3]
-            address, hex_port = local.rsplit(":", 1)
-            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
-                if len(address) == 8:
-                    found.add(".".join(str(int(address[i : i + 2], 16)) for i in (6, 4, 2, 0)))
-                else:
-                    found.add("ipv6:" + address)
-    return found
+    return {
+        c.laddr.ip
+        for c in psutil.net_connections(kind="tcp")
+        if c.status == psutil.CONN_LISTEN and c.laddr.port == port
+    }
 
 
 def _graphql(port: int, query_text: str) -> dict:

@@ -15,10 +15,10 @@ def build_definitions(home: Path) -> dg.Definitions:
     ensure_dbt_manifest()
     from dagster_dbt import DbtCliResource
 
+    from orchestration.defs.ingest.assets import raw_tables
     from orchestration.defs.intake.assets import intake_archive
     from orchestration.defs.intake.sensors import build_intake_sensor
     from orchestration.defs.jobs import archive_intake_job, ingest_and_publish_job
-    from orchestration.defs.parse.assets import raw_tables
     from orchestration.defs.publish.assets import published_warehouse
     from orchestration.defs.resources import WarehouseResource
     from orchestration.defs.transform.assets import warehouse_models

@@ -14,18 +14,18 @@ import duckdb
 from pydantic import Field
 
 from orchestration import paths
-from orchestration.lib.archive import Archive
-from orchestration.lib.expectations.suite_files import load_suites
-from orchestration.lib.expectations.validator import ReturnValidator
-from orchestration.lib.file_limits import MB, Limits
-from orchestration.lib.findings import load_rules
-from orchestration.lib.ingest import IngestContext
-from orchestration.lib.orphaned_build import stop_orphaned_build
-from orchestration.lib.raw_store import LOCAL_TZ
-from orchestration.lib.reference import load_reference
-from orchestration.lib.return_spec import load_contract, load_returns
-from orchestration.lib.sandboxed_parse import SandboxedParser
-from orchestration.lib.writer_lock import writer_lock
+from orchestration.contract.findings import load_rules
+from orchestration.contract.reference import load_reference
+from orchestration.contract.return_spec import load_contract, load_returns
+from orchestration.ingest import IngestContext
+from orchestration.intake.archive import Archive
+from orchestration.load.raw_store import LOCAL_TZ
+from orchestration.read.limits import MB, Limits
+from orchestration.read.sandbox import SandboxedParser
+from orchestration.runtime.orphaned_build import stop_orphaned_build
+from orchestration.runtime.writer_lock import writer_lock
+from orchestration.validate.expectations.suite_files import load_suites
+from orchestration.validate.expectations.validator import ReturnValidator
 
 PUBLISHED_DB_NAME = "indicators.duckdb"
 log = logging.getLogger(__name__)

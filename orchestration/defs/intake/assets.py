@@ -6,18 +6,18 @@ from collections import Counter
 import dagster as dg
 from pydantic import Field
 
+from orchestration.contract.reference import load_reference
 from orchestration.defs.pools import DUCKDB_WRITER
 from orchestration.defs.resources import WarehouseResource
-from orchestration.lib.intake_folders import (
+from orchestration.intake.folders import (
     archive_waiting_files,
     refused_entries,
     unexpected_entries,
     waiting_files,
     waiting_reasons,
 )
-from orchestration.lib.intake_refusals import answer_refused_entries
-from orchestration.lib.raw_store import LOCAL_TZ
-from orchestration.lib.reference import load_reference
+from orchestration.intake.refusals import answer_refused_entries
+from orchestration.load.raw_store import LOCAL_TZ
 from orchestration.run_recovery import tag_run_with_its_process
 
 INTAKE_ARCHIVE = dg.AssetKey(["intake", "archive"])

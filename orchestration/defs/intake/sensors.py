@@ -7,10 +7,10 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.contract.reference import load_reference
 from orchestration.defs.resources import WarehouseResource
-from orchestration.lib.intake_folders import scan_intake
-from orchestration.lib.intake_refusals import refusal_receipt_path
-from orchestration.lib.reference import load_reference
+from orchestration.intake.folders import scan_intake
+from orchestration.intake.refusals import refusal_receipt_path
 from orchestration.run_recovery import fail_dead_runs
 
 TICK_SECONDS = 2

@@ -6,8 +6,8 @@ import duckdb
 from orchestration.defs.pools import DUCKDB_WRITER
 from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.transform.assets import mart_keys
-from orchestration.lib.progress_report import latest_progress_rows, progress_markdown
-from orchestration.lib.publish import publish_snapshot
+from orchestration.publish.progress_report import latest_progress_rows, progress_markdown
+from orchestration.publish.snapshot import publish_snapshot
 
 PUBLISHED_WAREHOUSE = dg.AssetKey(["published_warehouse"])
 

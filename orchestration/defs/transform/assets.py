@@ -12,8 +12,8 @@ from pydantic import Field
 from orchestration.defs.pools import DUCKDB_WRITER
 from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.transform.project import indicators_dbt_project
-from orchestration.lib.failpoints import failpoint
-from orchestration.lib.orphaned_build import recorded_build
+from orchestration.runtime.failpoints import failpoint
+from orchestration.runtime.orphaned_build import recorded_build
 
 
 class IndicatorsDbtTranslator(DagsterDbtTranslator):

@@ -1,1 +1,0 @@
-"""Parse: archived files become raw tables, findings and receipts."""

@@ -1,0 +1,1 @@
+"""The demo: sample returns written into the real templates, and the walk-through run."""

@@ -1,0 +1,2 @@
+"""Stage 1, intake: the departments' folders, settling, the archive (every file kept before
+anything reads it) and the refusals answered without reading."""

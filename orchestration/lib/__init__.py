@@ -1,1 +1,0 @@
-"""Pure code with no Dagster decorators: the contract, parsing, archive, loading, publishing."""

@@ -1,0 +1,1 @@
+"""Stage 6, publish: the snapshot analysts read, and reports read from it."""

@@ -1,0 +1,1 @@
+"""Stage 7, receipts: the 回执 a department gets back for every file."""

@@ -1,0 +1,1 @@
+"""The blank returns departments fill: written from the return definitions."""
