@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.contract.findings import RuleCatalogue
+from orchestration.contract.findings import Finding, RuleCatalogue
 from orchestration.contract.reference import Reference
 from orchestration.contract.return_spec import Contract, ReturnSpec
 from orchestration.intake.archive import Archive, Delivery
@@ -24,10 +25,20 @@ from orchestration.read.return_parser import ParseContext, ParsedReturn, parse_r
 from orchestration.read.workbook import DEFAULT_LIMITS
 from orchestration.receipts.writer import Receipt, receipt_name, write_receipt
 from orchestration.runtime.failpoints import failpoint
-from orchestration.runtime.file_faults import LOAD, READ, RECEIPT, VALIDATE, FileFault, file_stage
+from orchestration.runtime.file_faults import (
+    ENVIRONMENT_ERRORS,
+    LOAD,
+    READ,
+    RECEIPT,
+    VALIDATE,
+    FileFault,
+    file_stage,
+)
 from orchestration.validate.expectations.validator import ReturnValidator
 from orchestration.validate.file_name import invalid_name_finding
 from orchestration.validate.return_check import outcome_of, validate_return
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,13 @@ def _stamp(moment: dt.datetime) -> str:
     return local_naive(moment).strftime("%Y-%m-%d %H:%M:%S")
 
 
+# A run reads files until this many rows (or files) wait, then judges them together and
+# loads them one by one: a validation is paid once per batch, not per file, and memory
+# stays bounded when a rebuild replays years of files.
+BATCH_ROWS = 100_000
+BATCH_FILES = 500
+
+
 def ingest_pending(
     archive: Archive,
     store: RawStore,
@@ -75,28 +93,28 @@ def ingest_pending(
     deliveries whose receipts were sent).
     """
     done = store.recorded_delivery_ids()
-    results = []
-    validator = None
+    pending = [d for d in archive.deliveries() if d.delivery_id not in done]
+    if not pending:
+        return []
+    validator = _MadeAside(validator_factory)
+    run = _IngestRun(archive, store, outbox_root, ctx, validator, parse, not keep_sent_receipts)
+    results: list[FileResult] = []
     try:
-        for delivery in archive.deliveries():
-            if delivery.delivery_id in done:
-                continue
-            if validator is None:
-                validator = _MadeAside(validator_factory)
-            results.append(
-                _ingest_one(
-                    delivery, archive, store, outbox_root, ctx, validator, parse, keep_sent_receipts
-                )
-            )
+        batch: list[_Read] = []
+        for delivery in pending:
+            batch.append(run.read(delivery, batch))
+            if sum(r.rows for r in batch) >= BATCH_ROWS or len(batch) >= BATCH_FILES:
+                results += run.judge_and_answer(batch)
+                batch = []
+        results += run.judge_and_answer(batch)
     finally:
-        if validator is not None:
-            validator.close()
+        validator.close()
     return results
 
 
 class _MadeAside:
     """A value made in a thread of its own: Great Expectations takes seconds to import, which
-    overlap the first file's read in the parse child instead of adding to it."""
+    overlap the first files' read in the parse child instead of adding to it."""
 
     def __init__(self, make: Callable[[], ReturnValidator]):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="validator")
@@ -109,34 +127,192 @@ class _MadeAside:
         self._pool.shutdown(wait=True)
 
 
-def _ingest_one(
-    delivery: Delivery,
-    archive: Archive,
-    store: RawStore,
-    outbox_root: Path,
-    ctx: IngestContext,
-    validator: _MadeAside,
-    parse: Callable,
-    keep_sent_receipts: bool,
-) -> FileResult:
-    outbox = outbox_root / delivery.intake_department
-    replace = not keep_sent_receipts
-    dept_name = ctx.reference.departments.get(
-        delivery.intake_department, delivery.intake_department
-    )
-    first = store.first_delivery_of(delivery.sha256)
-    if first is not None:
+@dataclass
+class _Read:
+    """One delivery after the read stage, waiting for its batch to be judged."""
+
+    delivery: Delivery
+    what: str
+    parse_ctx: ParseContext
+    parsed: ParsedReturn | None = None  # None: a copy of a file already taken, not read
+    fault: FileFault | None = None
+    judge: bool = True  # False when refused before reading (its name)
+    suite_findings: list[Finding] | None = None  # its expectation suite's, once judged
+
+    @property
+    def rows(self) -> int:
+        return len(self.parsed.rows) if self.parsed is not None else 0
+
+
+@dataclass(frozen=True)
+class _IngestRun:
+    archive: Archive
+    store: RawStore
+    outbox_root: Path
+    ctx: IngestContext
+    validator: _MadeAside
+    parse: Callable
+    replace_receipts: bool
+
+    # --- read --------------------------------------------------------------------------
+
+    def read(self, delivery: Delivery, batch: list[_Read]) -> _Read:
+        what = f"{delivery.intake_department}/{delivery.original_name} ({delivery.sha256[:12]})"
+        item = _Read(delivery, what, self._parse_context(delivery))
+        taken = {r.delivery.sha256 for r in batch}
+        if delivery.sha256 in taken or self.store.first_delivery_of(delivery.sha256):
+            return item  # answered as a duplicate when its turn comes
+        item.parsed = ParsedReturn(intake_department=delivery.intake_department)
+        bad_name = invalid_name_finding(delivery.original_name, self.ctx.rules)
+        if bad_name is not None:
+            item.parsed = dataclasses.replace(item.parsed, findings=[bad_name])
+            item.judge = False
+            return item
+        try:
+            with file_stage(READ, what):
+                item.parsed = self.parse(
+                    self.archive.blob_path(delivery), delivery.intake_department, item.parse_ctx
+                )
+        except FileFault as exc:
+            item.fault, item.parsed = exc, exc.applied_to(item.parsed, self.ctx.rules)
+        return item
+
+    def _parse_context(self, delivery: Delivery) -> ParseContext:
+        received = local_naive(delivery.received)
+        return ParseContext(
+            contract=self.ctx.contract,
+            returns=self.ctx.returns,
+            reference=self.ctx.reference,
+            rules=self.ctx.rules,
+            received_month=f"{received.year:04d}-{received.month:02d}",
+            limits=self.ctx.limits,
+            archive_first_year=self.store.first_period_year(),
+        )
+
+    # --- validate (the suites, a batch at a time) --------------------------------------
+
+    def judge(self, batch: list[_Read]) -> None:
+        """Each return's suite once over the rows of all the batch's files of that return."""
+        waiting = [r for r in batch if r.parsed is not None and r.judge and r.fault is None]
+        if not waiting:
+            return
+        validator = self.validator()  # outside the files' stages: a broken one stops the run
+        by_return: dict[str, list[_Read]] = {}
+        for item in waiting:
+            spec = self.ctx.returns.get(item.parsed.return_code or "")
+            if spec is None:
+                item.suite_findings = []
+            else:
+                by_return.setdefault(spec.code, []).append(item)
+        for code, items in by_return.items():
+            spec = self.ctx.returns[code]
+            try:
+                found = validator.validate_batch(spec, [i.parsed for i in items])
+            except ENVIRONMENT_ERRORS:
+                raise
+            except Exception as exc:  # one file's rows broke the batch: find which, alone
+                log.error("validating %d %s files together failed: %s", len(items), code, exc)
+                for item in items:
+                    self._judge_alone(validator, spec, item)
+                continue
+            for item, findings in zip(items, found, strict=True):
+                item.suite_findings = findings
+
+    def _judge_alone(self, validator: ReturnValidator, spec: ReturnSpec, item: _Read) -> None:
+        try:
+            with file_stage(VALIDATE, item.what):
+                item.suite_findings = validator.validate(spec, item.parsed)
+        except FileFault as exc:
+            item.fault, item.parsed = exc, exc.applied_to(item.parsed, self.ctx.rules)
+
+    # --- validate (the rest, file by file), load, receipt ----------------------------------
+
+    def judge_and_answer(self, batch: list[_Read]) -> list[FileResult]:
+        self.judge(batch)
+        return [self.answer(item) for item in batch]
+
+    def answer(self, item: _Read) -> FileResult:
+        delivery = item.delivery
+        first = self.store.first_delivery_of(delivery.sha256)
+        if first is not None:
+            return self._answer_duplicate(delivery, first)
+        if item.parsed is None or (item.judge and self._window_moved(item)):
+            # Not read (its twin was not recorded after all), or read while the months it
+            # may be for (from the archive's first year) were still to change.
+            item = self.read(delivery, [])
+            self.judge([item])
+        parsed, fault = item.parsed, item.fault
+        if item.judge and fault is None:
+            try:
+                with file_stage(VALIDATE, item.what):
+                    parsed = validate_return(
+                        parsed,
+                        item.parse_ctx.for_period(parsed.period),
+                        item.suite_findings or [],
+                        history=self.store,
+                        file_name=delivery.original_name,
+                    )
+            except FileFault as exc:
+                fault, parsed = exc, exc.applied_to(parsed, self.ctx.rules)
+
+        outcome = outcome_of(parsed)
+        earlier = None
+        if outcome != "rejected":
+            earlier = self.store.current_version(
+                parsed.department_code, parsed.return_code, parsed.period
+            )
+        outbox = self.outbox_root / delivery.intake_department
+        path = outbox / receipt_name(delivery.original_name, delivery.sha256)
+        answer = _Answer(
+            delivery,
+            self._department_name(delivery),
+            self.ctx.returns,
+            self.store,
+            item.what,
+            self.replace_receipts,
+        )
+        try:
+            answer(parsed, outcome, earlier, path)
+        except FileFault as exc:
+            # Nothing of the file stays loaded; it is answered as returned, with the fault.
+            fault = exc
+            parsed, outcome = exc.applied_to(parsed, self.ctx.rules), "rejected"
+            answer(parsed, outcome, None, path)
+        return FileResult(
+            delivery.delivery_id,
+            delivery.sha256,
+            delivery.intake_department,
+            delivery.original_name,
+            parsed.return_code,
+            parsed.period,
+            outcome,
+            parsed.rows_read,
+            len(parsed.rows_to_load),
+            str(path),
+            fault=None if fault is None else fault.trace,
+        )
+
+    def _window_moved(self, item: _Read) -> bool:
+        now = dataclasses.replace(item.parse_ctx, archive_first_year=self.store.first_period_year())
+        return now.period_window() != item.parse_ctx.period_window()
+
+    def _department_name(self, delivery: Delivery) -> str:
+        code = delivery.intake_department
+        return self.ctx.reference.departments.get(code, code)
+
+    def _answer_duplicate(self, delivery: Delivery, first) -> FileResult:
         first_name, first_received, first_return, first_period = first
-        first_spec = ctx.returns.get(first_return or "")
-        finding = ctx.rules.finding(
+        first_spec = self.ctx.returns.get(first_return or "")
+        finding = self.ctx.rules.finding(
             "DUPLICATE_FILE",
             detail=f"{first_received:%Y-%m-%d %H:%M:%S}（{first_name}）",
         )
+        outbox = self.outbox_root / delivery.intake_department
         path = outbox / receipt_name(delivery.original_name, delivery.sha256, duplicate=True)
         write_receipt(
             Receipt(
                 file_name=delivery.original_name,
-                department=dept_name,
+                department=self._department_name(delivery),
                 return_title=first_spec.title if first_spec else None,
                 period=first_period,
                 received_at=_stamp(delivery.received),
@@ -148,9 +324,9 @@ def _ingest_one(
                 findings=[],
             ),
             path,
-            replace,
+            self.replace_receipts,
         )
-        store.record_duplicate(delivery, str(path))
+        self.store.record_duplicate(delivery, str(path))
         return FileResult(
             delivery.delivery_id,
             delivery.sha256,
@@ -163,66 +339,6 @@ def _ingest_one(
             0,
             str(path),
         )
-
-    received = local_naive(delivery.received)
-    parse_ctx = ParseContext(
-        contract=ctx.contract,
-        returns=ctx.returns,
-        reference=ctx.reference,
-        rules=ctx.rules,
-        received_month=f"{received.year:04d}-{received.month:02d}",
-        limits=ctx.limits,
-        archive_first_year=store.first_period_year(),
-    )
-    what = f"{delivery.intake_department}/{delivery.original_name} ({delivery.sha256[:12]})"
-    answer = _Answer(delivery, dept_name, ctx.returns, store, what, replace)
-    parsed = ParsedReturn(intake_department=delivery.intake_department)
-    fault = None
-    try:
-        bad_name = invalid_name_finding(delivery.original_name, ctx.rules)
-        if bad_name is not None:
-            parsed = dataclasses.replace(parsed, findings=[bad_name])
-        else:
-            with file_stage(READ, what):
-                parsed = parse(archive.blob_path(delivery), delivery.intake_department, parse_ctx)
-            ready = validator()  # outside the file's stages: a broken validator stops the run
-            with file_stage(VALIDATE, what):
-                parsed = validate_return(
-                    parsed,
-                    parse_ctx.for_period(parsed.period),
-                    ready,
-                    history=store,
-                    file_name=delivery.original_name,
-                )
-    except FileFault as exc:
-        fault = exc
-        parsed = exc.applied_to(parsed, ctx.rules)
-
-    outcome = outcome_of(parsed)
-    earlier = None
-    if outcome != "rejected":
-        earlier = store.current_version(parsed.department_code, parsed.return_code, parsed.period)
-    path = outbox / receipt_name(delivery.original_name, delivery.sha256)
-    try:
-        answer(parsed, outcome, earlier, path)
-    except FileFault as exc:
-        # Nothing of the file stays loaded; it is answered as returned, with the fault.
-        fault = exc
-        parsed, outcome = exc.applied_to(parsed, ctx.rules), "rejected"
-        answer(parsed, outcome, None, path)
-    return FileResult(
-        delivery.delivery_id,
-        delivery.sha256,
-        delivery.intake_department,
-        delivery.original_name,
-        parsed.return_code,
-        parsed.period,
-        outcome,
-        parsed.rows_read,
-        len(parsed.rows_to_load),
-        str(path),
-        fault=None if fault is None else fault.trace,
-    )
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ def test_suites_hold_the_definition_rules_and_the_hand_written_ones():
     jobs = {(e["type"], e["meta"]["rule_code"]) for e in suites["jobs"]["expectations"]}
     assert ("expect_column_values_to_not_be_null", "VALUE_REQUIRED") in jobs
     assert ("expect_column_values_to_be_in_set", "STREET_UNKNOWN") in jobs
-    assert ("expect_column_values_to_be_unique", "VALUE_DUPLICATED") in jobs
+    assert ("expect_compound_columns_to_be_unique", "VALUE_DUPLICATED") in jobs
     assert ("expect_column_pair_values_a_to_be_greater_than_b", "GRADUATES_EXCEED_NEW_JOBS") in jobs
     enterprises = json.dumps(suites["enterprises"], ensure_ascii=False)
     assert "uscc_check_digit_valid" in enterprises and "ENTRY_MONTH_AFTER_PERIOD" in enterprises

@@ -113,7 +113,8 @@ BATCH = [
     ("jobs", "rsj", "jobs_may.xlsx", "2026-05", _jobs(5)),
     # June jobs: more graduates than new jobs on one street.
     ("jobs", "rsj", "jobs_2026-06.xlsx", "2026-06", _jobs(6, r2={"new_jobs": 50, "graduates": 80})),
-    # March indicators: a year-to-date below February's and not the sum of the months; an outlier.
+    # March indicators: a year-to-date below February's (its cell's one finding, though it is
+    # not the sum of the months either); another not the sum of the months; an outlier.
     (
         "indicators",
         "swj",
@@ -122,7 +123,11 @@ BATCH = [
         with_due_indicators(
             "swj",
             "2026-03",
-            [_indicator("TAX_REFUND_SHOPS", 1, 4), _indicator("CONSUMPTION_EVENTS", 40, 57)],
+            [
+                _indicator("TAX_REFUND_SHOPS", 1, 4),
+                _indicator("COMMERCIAL_RENOVATION", 1, 2),
+                _indicator("CONSUMPTION_EVENTS", 40, 57),
+            ],
         ),
     ),
     (
@@ -326,8 +331,10 @@ def test_indicator_history_rules_name_both_numbers(batch):
     f = _file(warehouse, "indicators_2026-03.xlsx")
     decreased = _line(f["receipt"], "YTD_DECREASED")
     assert (decreased["填报值"], decreased["应为"]) == ("4", "5")
+    # One finding per cell: the decrease, not also the sum (4 against 2 + 3 + 1).
+    assert [x["单元格"] for x in _receipt_lines(f["receipt"])].count(decreased["单元格"]) == 1
     mismatch = _line(f["receipt"], "YTD_MISMATCH")
-    assert (mismatch["填报值"], mismatch["应为"]) == ("4", "6")
+    assert (mismatch["填报值"], mismatch["应为"]) == ("2", "1")
     outlier = _line(f["receipt"], "OUTLIER_AGAINST_HISTORY")
     assert (outlier["填报值"], outlier["应为"], outlier["栏目"]) == ("40", "8.5", "本月值")
     # Every figure of 商务局 due in March loads (the two above and the zeros beside them).

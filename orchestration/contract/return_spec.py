@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import yaml
@@ -63,14 +63,14 @@ class ColumnSpec:
     def duckdb_type(self) -> str:
         return DUCKDB_TYPES[self.type]
 
-    @property
+    @cached_property  # asked for every cell read
     def upper_bound(self) -> Decimal | None:
         """The largest magnitude a count or an amount may have (None for other types)."""
         if self.type == "count" or (self.type in ("amount", "number") and self.max is not None):
             return Decimal(str(self.max))
         return AMOUNT_BOUND if self.type in ("amount", "number") else None
 
-    @property
+    @cached_property
     def max_chars(self) -> int | None:
         return TEXT_MAX_CHARS if self.type in _TEXT_TYPES else None
 

@@ -200,32 +200,41 @@ class RawStore:
             for i, c in enumerate(columns)
         }
 
-    def previous_ytd(self, dept: str, target_code: str, period: str) -> float | None:
-        """本年累计值 of a target in the department's latest current file before ``period``."""
-        row = self.con.execute(
-            self._current_versions_sql()
-            + """
-            select i.ytd_value
-            from versions v join raw.indicators i using (file_sha256)
-            where v.newest_first = 1 and i.target_code = ?
-            order by v.period desc limit 1
-            """,
-            ["indicators", dept, period, period, target_code],
-        ).fetchone()
-        return None if row is None or row[0] is None else float(row[0])
-
-    def earlier_month_values(self, dept: str, target_code: str, period: str) -> dict[str, float]:
-        """本月值 of a target in the current indicators files of the same year, before ``period``."""
+    def previous_ytd(self, dept: str, period: str) -> dict[str, float | None]:
+        """本年累计值 of each target in the department's latest current file before ``period``
+        that lists it: one query for all the file's targets."""
         rows = self.con.execute(
             self._current_versions_sql()
             + """
-            select v.period, i.month_value
-            from versions v join raw.indicators i using (file_sha256)
-            where v.newest_first = 1 and i.target_code = ?
+            select target_code, ytd_value from (
+                select i.target_code, i.ytd_value,
+                       row_number() over (
+                           partition by i.target_code order by v.period desc
+                       ) as latest_first
+                from versions v join raw.indicators i using (file_sha256)
+                where v.newest_first = 1
+            ) where latest_first = 1
             """,
-            ["indicators", dept, period, period, target_code],
+            ["indicators", dept, period, period],
         ).fetchall()
-        return {p: float(v) for p, v in rows if v is not None}
+        return {code: None if v is None else float(v) for code, v in rows}
+
+    def earlier_month_values(self, dept: str, period: str) -> dict[str, dict[str, float]]:
+        """本月值 of each target in the current indicators files of the same year, before
+        ``period``, by month: one query for all the file's targets."""
+        rows = self.con.execute(
+            self._current_versions_sql()
+            + """
+            select i.target_code, v.period, i.month_value
+            from versions v join raw.indicators i using (file_sha256)
+            where v.newest_first = 1 and i.month_value is not null
+            """,
+            ["indicators", dept, period, period],
+        ).fetchall()
+        found: dict[str, dict[str, float]] = {}
+        for code, month, value in rows:
+            found.setdefault(code, {})[month] = float(value)
+        return found
 
     def stage_file(
         self,

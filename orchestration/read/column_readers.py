@@ -19,13 +19,17 @@ class CellProblem:
     expected: str | None = None
 
 
-def read_cell(column: ColumnSpec, raw: object, reference: Reference) -> object | CellProblem:
-    """The typed value of ``raw`` for ``column`` (None when blank), or why it cannot be read.
+def read_cell(
+    column: ColumnSpec, raw: object, reference: Reference, text: str | None = None
+) -> object | CellProblem:
+    """The typed value of ``raw`` for ``column`` (None when blank), or why it cannot be read;
+    ``text`` is the cell already trimmed (``clean_text``), when the caller has it.
 
     Reading only: whether a value is allowed (in a list, in range, unique, required) is
     for the return's expectation suite, which sees the typed values of the whole file.
     """
-    text = clean_text(raw)
+    if text is None:
+        text = clean_text(raw)
     if text == "":
         return None
     value = _READERS[column.type](column, raw, text, reference)

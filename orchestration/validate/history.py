@@ -29,9 +29,11 @@ def _fmt(x: float) -> str:
 def history_findings(parsed, spec, store, reference, rules) -> list[Finding]:
     if spec is None or not parsed.accepted or parsed.period is None or not parsed.rows:
         return []
+    # In this order: a cell keeps the first. A year-to-date that went down is seldom also the
+    # sum of the months; said first, the decrease is the one the department reads.
     return (
-        ytd_findings(parsed, spec, store, reference, rules)
-        + ytd_decrease_findings(parsed, spec, store, reference, rules)
+        ytd_decrease_findings(parsed, spec, store, reference, rules)
+        + ytd_findings(parsed, spec, store, reference, rules)
         + outlier_findings(parsed, spec, store, rules)
     )
 
@@ -52,8 +54,11 @@ def _ytd_sum_rows(parsed, spec, reference):
 
 def ytd_decrease_findings(parsed, spec, store, reference, rules) -> list[Finding]:
     findings = []
+    previous_by_target = None
     for row, target in _ytd_sum_rows(parsed, spec, reference):
-        previous = store.previous_ytd(parsed.department_code, target.code, parsed.period)
+        if previous_by_target is None:
+            previous_by_target = store.previous_ytd(parsed.department_code, parsed.period)
+        previous = previous_by_target.get(target.code)
         if previous is not None and float(row["ytd_value"]) < previous - TOLERANCE:
             findings.append(
                 rules.finding(
@@ -80,12 +85,11 @@ def outlier_findings(parsed, spec, store, rules) -> list[Finding]:
     findings = []
     if spec.code == "indicators":
         column = spec.column("month_value")
+        by_target = store.earlier_month_values(parsed.department_code, parsed.period)
         for row in parsed.rows:
             if row.get("month_value") is None or row.get("target_code") is None:
                 continue
-            earlier = store.earlier_month_values(
-                parsed.department_code, row["target_code"], parsed.period
-            )
+            earlier = by_target.get(row["target_code"], {})
             value = float(row["month_value"])
             finding = _outlier(
                 rules, parsed, column, value, list(earlier.values()), row["source_row"]
@@ -133,10 +137,13 @@ def ytd_findings(
     ytd_label = spec.column("ytd_value").label
     findings = []
     month = int(parsed.period[5:7])
+    by_target = None
     for row, target in _ytd_sum_rows(parsed, spec, reference):
         if row.get("month_value") is None:
             continue
-        earlier = store.earlier_month_values(parsed.department_code, target.code, parsed.period)
+        if by_target is None:
+            by_target = store.earlier_month_values(parsed.department_code, parsed.period)
+        earlier = by_target.get(target.code, {})
         total = sum(earlier.values()) + float(row["month_value"])
         ytd = float(row["ytd_value"])
         if abs(total - ytd) <= TOLERANCE * max(1.0, abs(ytd)):

@@ -32,15 +32,16 @@ def one_per_cell(findings: list[Finding]) -> list[Finding]:
 def validate_return(
     parsed: ParsedReturn,
     ctx: ParseContext,
-    validator: ReturnValidator,
+    suite_findings: list[Finding],
     history: RawStore | None = None,
     file_name: str | None = None,
 ) -> ParsedReturn:
-    """The file as read, with every check's findings added, one per cell: its suite's, then
-    (given the raw store) its department's history, then (given the name) its name's."""
+    """The file as read, with every check's findings added, one per cell: its suite's (run
+    over the run's batch of files), then (given the raw store) its department's history,
+    then (given the name) its name's."""
     failpoint("validate.file")
     spec = ctx.returns.get(parsed.return_code or "")
-    found = validator.validate(spec, parsed) if spec is not None else []
+    found = list(suite_findings)
     if history is not None:
         found += history_findings(parsed, spec, history, ctx.reference, ctx.rules)
     if file_name is not None:
@@ -65,4 +66,7 @@ def check_return(
     parse: Callable[[Path, str, ParseContext], ParsedReturn] = parse_return,
 ) -> ParsedReturn:
     """``parse`` is the in-process parser, or a sandboxed one (a child process) in the pipeline."""
-    return validate_return(parse(path, intake_department, ctx), ctx, validator)
+    parsed = parse(path, intake_department, ctx)
+    spec = ctx.returns.get(parsed.return_code or "")
+    found = validator.validate(spec, parsed) if spec is not None else []
+    return validate_return(parsed, ctx.for_period(parsed.period), found)

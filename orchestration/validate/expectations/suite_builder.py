@@ -61,11 +61,12 @@ def build_suite(spec: ReturnSpec, reference: Reference, rules: RuleCatalogue) ->
                 "GB/T 4754 门类名称",
             )
         elif c.type == "target_code":
+            # The register of the file's own year: a column of its rows (derived_columns).
             add(
                 "TARGET_UNKNOWN",
                 c.name,
                 "expect_column_values_to_be_in_set",
-                {"column": c.name, "value_set": {"$PARAMETER": "register_targets"}},
+                {"column": "target_in_register", "value_set": [True]},
                 "目标登记表中的指标代码",
             )
         elif c.type == "count":
@@ -86,7 +87,13 @@ def build_suite(spec: ReturnSpec, reference: Reference, rules: RuleCatalogue) ->
                 f"{word} {c.min:g} 的数",
             )
         if c.unique:
-            add("VALUE_DUPLICATED", c.name, "expect_column_values_to_be_unique", {"column": c.name})
+            # Unique within a file: one validation judges the rows of all a run's files.
+            add(
+                "VALUE_DUPLICATED",
+                c.name,
+                "expect_compound_columns_to_be_unique",
+                {"column_list": ["file_no", c.name], "ignore_row_if": "any_value_is_missing"},
+            )
     for check in spec.checks:
         target_column = check.get("derived") or check["column"]
         kwargs = dict(check.get("kwargs") or {})

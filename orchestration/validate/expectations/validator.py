@@ -1,25 +1,39 @@
-"""Runs a return's expectation suite on one file's rows and turns failures into findings.
+"""Runs each return's expectation suite once over the rows of every file of a run, and
+turns each failure back into a finding at its file's cell.
 
 One Great Expectations file context per run, under the warehouse home (suites, results
-and Data Docs live there); importing GX costs seconds, validating a file milliseconds.
+and Data Docs live there). GX costs a fixed tenth of a second or more per validation
+whatever its size, so a run judges all files of a return together: every rule is stated
+row by row (a file's own month and register are columns of its rows), and uniqueness is
+within a file (``file_no``). The results stored are the ones that judged the files, and
+the run's Data Docs are built from them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from orchestration.contract.findings import Finding, RuleCatalogue
 from orchestration.contract.reference import Reference
 from orchestration.contract.return_spec import ReturnSpec
 from orchestration.read.return_parser import ParsedReturn
-from orchestration.validate.expectations.derived_columns import DERIVED, EXPECTED_FOR_ROW
+from orchestration.validate.expectations.derived_columns import (
+    DERIVED,
+    EXPECTED_FOR_ROW,
+    FiledAs,
+)
 
 log = logging.getLogger(__name__)
 DATASOURCE = "returns"
+# Columns every validation frame carries besides the return's own: which file of the batch
+# a row is from, and the first and last day of that file's month.
+FILE_NO, PERIOD_START, PERIOD_END = "file_no", "period_start", "period_end"
 
 
 def _period_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -28,13 +42,19 @@ def _period_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     return pd.Timestamp(start), pd.Timestamp(nxt - dt.timedelta(days=1))
 
 
+def filed_as(spec: ReturnSpec, parsed: ParsedReturn, reference: Reference) -> FiledAs:
+    return FiledAs(reference.for_period(parsed.period), spec.code, parsed.department_code)
+
+
 def frame_for_validation(
-    spec: ReturnSpec, parsed: ParsedReturn, reference: Reference
+    spec: ReturnSpec, parsed: ParsedReturn, reference: Reference, file_no: int = 0
 ) -> pd.DataFrame:
     """The file's typed rows as GX sees them: dates as timestamps, months as their first day.
 
     Built a column at a time: a 50,000-row directory is typed in one call per column."""
     rows = parsed.rows
+    filed = filed_as(spec, parsed, reference)
+    start, end = _period_bounds(parsed.period)
     columns: dict[str, object] = {}
     for c in spec.columns:
         values = [row.get(c.name) for row in rows]
@@ -49,14 +69,21 @@ def frame_for_validation(
             columns[c.name] = pd.to_numeric(pd.Series(values, dtype=object))
         else:
             columns[c.name] = pd.Series(values, dtype=object)
-    for check in spec.checks:
-        if check.get("derived"):
-            derive = DERIVED[check["derived"]]
-            columns[check["derived"]] = pd.Series(
-                [derive(row, reference) for row in rows], dtype=object
-            )
+    for name in derived_columns(spec):
+        derive = DERIVED[name]
+        columns[name] = pd.Series([derive(row, filed) for row in rows], dtype=object)
     frame = pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
+    frame[FILE_NO] = file_no
+    frame[PERIOD_START] = start
+    frame[PERIOD_END] = end
     return frame
+
+
+def derived_columns(spec: ReturnSpec) -> list[str]:
+    names = [c["derived"] for c in spec.checks if c.get("derived")]
+    if any(c.type == "target_code" for c in spec.columns):
+        names.append("target_in_register")
+    return list(dict.fromkeys(names))
 
 
 class ReturnValidator:
@@ -75,7 +102,7 @@ class ReturnValidator:
         self.context.variables.save()
         source = self.context.data_sources.add_or_update_pandas(DATASOURCE)
         self.definitions = {}
-        self.batches: dict[str, list[pd.DataFrame]] = {}
+        self.run_names: list[str] = []  # this validator's validations, for its Data Docs
         for code, suite_dict in suites.items():
             # Given whole: add_expectation would look the suite up in its store each time.
             expectations = [
@@ -89,112 +116,96 @@ class ReturnValidator:
             )
             suite = self.context.suites.add_or_update(suite)
             asset = source.add_dataframe_asset(code)
-            batch = asset.add_batch_definition_whole_dataframe(f"{code}_file")
+            batch = asset.add_batch_definition_whole_dataframe(f"{code}_files")
             self.definitions[code] = self.context.validation_definitions.add_or_update(
                 gx.ValidationDefinition(name=code, data=batch, suite=suite)
             )
 
-    def parameters(self, spec: ReturnSpec, parsed: ParsedReturn) -> dict:
-        start, end = _period_bounds(parsed.period)
-        # The register in force for the return's year decides which codes it may carry.
-        targets = self.reference.for_period(parsed.period).targets.values()
-        return {
-            "period_start": start,
-            "period_end": end,
-            "register_targets": [t.code for t in targets],
-            "return_targets": [t.code for t in targets if t.feeding_return == spec.code],
-            "department_targets": [
-                t.code
-                for t in targets
-                if t.feeding_return == spec.code and t.department_code == parsed.department_code
-            ],
-        }
-
     def validate(self, spec: ReturnSpec, parsed: ParsedReturn) -> list[Finding]:
-        """Findings for every failed expectation, one per cell (an earlier finding wins)."""
-        if not parsed.rows or parsed.period is None:
-            return []
-        reference = self.reference.for_period(parsed.period)
-        frame = frame_for_validation(spec, parsed, reference)
-        params = self.parameters(spec, parsed)
+        """Findings for every failed expectation of one file."""
+        return self.validate_batch(spec, [parsed])[0]
+
+    def validate_batch(self, spec: ReturnSpec, files: list[ParsedReturn]) -> list[list[Finding]]:
+        """Each file's findings, from one validation of the suite over all their rows.
+        A file without rows or without a month is not judged (its reading said why)."""
+        from great_expectations.core.run_identifier import RunIdentifier
+
+        judged = [i for i, p in enumerate(files) if p.rows and p.period is not None]
+        found: list[list[Finding]] = [[] for _ in files]
+        if not judged:
+            return found
+        frames = [frame_for_validation(spec, files[i], self.reference, file_no=i) for i in judged]
+        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        run_name = f"{spec.code}-{uuid.uuid4().hex[:12]}"
         result = self.definitions[spec.code].run(
             batch_parameters={"dataframe": frame},
-            expectation_parameters=params,
             result_format={"result_format": "COMPLETE"},
+            run_id=RunIdentifier(run_name=run_name),
         )
-        self.batches.setdefault(spec.code, []).append(frame.assign(_file=parsed.sheet_name))
-        shown = {
-            "period": parsed.period,
-            "period_start": params["period_start"].date().isoformat(),
-            "period_end": params["period_end"].date().isoformat(),
-        }
-        findings = []
+        self.run_names.append(run_name)
+        # A row of the batch -> (file, row within the file).
+        owner = frame[FILE_NO].to_numpy()
+        first_row = {i: int(start) for i, start in zip(*_first_rows(owner), strict=True)}
         for r in result.results:
             if r.success:
                 continue
-            meta = r.expectation_config.meta
-            column = spec.column(meta["column"])
-            expected = (meta.get("expected") or "").format(**shown) or None
-            rows = r.result.get("unexpected_index_list") or []
             if r.exception_info and r.exception_info.get("raised_exception"):
                 log.error("expectation %s raised: %s", r.expectation_config.type, r.exception_info)
-            for i in rows:
-                row = parsed.rows[i]
-                explain = EXPECTED_FOR_ROW.get(meta["rule_code"])
-                row_expected = (explain(row, reference) if explain else None) or expected
-                detail = None
-                if meta["rule_code"] == "VALUE_DUPLICATED":
-                    detail = "、".join(
-                        str(other["source_row"])
-                        for other in parsed.rows
-                        if other is not row and other.get(column.name) == row.get(column.name)
-                    )
-                findings.append(
-                    self.rules.finding(
-                        meta["rule_code"],
-                        sheet=parsed.sheet_name,
-                        row=row["source_row"],
-                        col_index=parsed.column_index.get(column.name),
-                        column=column.label,
-                        value=parsed.raw_text[i].get(column.name) or None,
-                        expected=row_expected,
-                        detail=detail,
-                    )
+            for index in r.result.get("unexpected_index_list") or []:
+                i = int(owner[index])
+                found[i].append(
+                    self._finding(spec, files[i], r.expectation_config.meta, index - first_row[i])
                 )
-        return findings
+        return found
 
-    def _every_target_code(self) -> list[str]:
-        return sorted({code for register in self.reference.registers.values() for code in register})
+    def _finding(self, spec: ReturnSpec, parsed: ParsedReturn, meta: dict, i: int) -> Finding:
+        column = spec.column(meta["column"])
+        start, end = _period_bounds(parsed.period)
+        shown = {
+            "period": parsed.period,
+            "period_start": start.date().isoformat(),
+            "period_end": end.date().isoformat(),
+        }
+        expected = (meta.get("expected") or "").format(**shown) or None
+        row = parsed.rows[i]
+        explain = EXPECTED_FOR_ROW.get(meta["rule_code"])
+        if explain is not None:
+            expected = explain(row, filed_as(spec, parsed, self.reference)) or expected
+        detail = None
+        if meta["rule_code"] == "VALUE_DUPLICATED":
+            detail = "、".join(
+                str(other["source_row"])
+                for other in parsed.rows
+                if other is not row and other.get(column.name) == row.get(column.name)
+            )
+        return self.rules.finding(
+            meta["rule_code"],
+            sheet=parsed.sheet_name,
+            row=row["source_row"],
+            col_index=parsed.column_index.get(column.name),
+            column=column.label,
+            value=parsed.raw_text[i].get(column.name) or None,
+            expected=expected,
+            detail=detail,
+        )
 
     def build_data_docs(self) -> Path | None:
-        """Data Docs of this run: one validation per return over all its files' rows."""
-        if not self.batches:
+        """Data Docs of the validations this validator ran: the ones that judged the files."""
+        if not self.run_names:
             return None
-        import great_expectations as gx
-
-        for code, frames in self.batches.items():
-            definition = self.definitions[code]
-            checkpoint = self.context.checkpoints.add_or_update(
-                gx.Checkpoint(
-                    name=f"{code}_run",
-                    validation_definitions=[definition],
-                    actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
-                    result_format={"result_format": "SUMMARY"},
-                )
-            )
-            combined = pd.concat(frames, ignore_index=True).drop(columns="_file")
-            # Period-dependent rules were judged file by file; the run's summary uses the
-            # widest bounds so it reports the definition's rules across all files.
-            checkpoint.run(
-                batch_parameters={"dataframe": combined},
-                expectation_parameters={
-                    "period_start": pd.Timestamp("1900-01-01"),
-                    "period_end": pd.Timestamp("2999-12-31"),
-                    "register_targets": self._every_target_code(),
-                    "return_targets": self._every_target_code(),
-                    "department_targets": self._every_target_code(),
-                },
-            )
-        self.batches = {}
+        names = set(self.run_names)
+        keys = [
+            key
+            for key in self.context.validation_results_store.list_keys()
+            if key.run_id.run_name in names
+        ]
+        self.context.build_data_docs(resource_identifiers=keys)
+        self.run_names = []
         index = self.gx_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
         return index if index.exists() else None
+
+
+def _first_rows(owner: np.ndarray) -> tuple[list[int], list[int]]:
+    """The file numbers in a batch and the batch row where each file's rows begin."""
+    starts = np.flatnonzero(np.diff(owner, prepend=-1))
+    return owner[starts].tolist(), starts.tolist()
