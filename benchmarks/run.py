@@ -9,8 +9,9 @@ reads the ingest steps' durations from the run's Dagster event log, prints a tab
 writes the medians as JSON. Figures only: the test suite runs `--quick` so the script
 cannot rot, and asserts nothing about speed.
 
-Not measured yet (the latency issue adds them): drop → published with `indicators ui`
-running, and rebuild time over an archive of thousands of files.
+Also measured: `indicators run` with nothing new (a built home, an empty intake), and drop
+→ published with `indicators ui` running (benchmarks/drop_to_published.py), with its parts.
+Not measured yet: rebuild time over an archive of thousands of files.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.drop_to_published import drop_to_published  # noqa: E402
+from benchmarks.drop_to_published import summary as latency_summary  # noqa: E402
 from orchestration import paths  # noqa: E402
 from orchestration.contract.reference import load_reference  # noqa: E402
 from orchestration.contract.return_spec import load_contract, load_returns  # noqa: E402
@@ -51,10 +54,11 @@ class Sizes:
     large_rows: int
     small_files: int
     repeat: int
+    drops: int  # jobs returns dropped with `indicators ui` running, after a warm-up drop
 
 
-FULL = Sizes(large_rows=50_000, small_files=1_000, repeat=3)
-QUICK = Sizes(large_rows=300, small_files=12, repeat=1)
+FULL = Sizes(large_rows=50_000, small_files=1_000, repeat=3, drops=5)
+QUICK = Sizes(large_rows=300, small_files=12, repeat=1, drops=1)
 
 
 def progress(message: str) -> None:
@@ -113,6 +117,21 @@ def small_batch(root: Path, templates: Path, count: int) -> list[tuple[str, Path
             written.append((one.department_code, one.write(template, folder, spec, contract)))
         round_no += 1
     return written
+
+
+def jobs_returns(root: Path, templates: Path, count: int) -> list[tuple[str, Path]]:
+    """rsj's jobs returns for the first ``count`` months of the year, one file each (the
+    sample corrections, which reuse a month's file name, left out)."""
+    reference, returns, contract = load_reference(), load_returns(), load_contract()
+    spec = returns["jobs"]
+    template = templates / template_filename(spec, "rsj", reference)
+    folder = root / "drops"
+    folder.mkdir(parents=True, exist_ok=True)
+    samples = {}
+    for s in all_sample_files(YEAR, count, reference, enterprise_count=40):
+        if s.return_code == "jobs":
+            samples.setdefault(s.file_name, s)
+    return [("rsj", s.write(template, folder, spec, contract)) for s in samples.values()]
 
 
 def cells_of(path: Path) -> int:
@@ -197,6 +216,21 @@ def product_ingest(root: Path, drops: list[tuple[str, Path]]) -> tuple[float, Pa
     return ingest_seconds(home, run_indicators(home, drops)) - empty, home
 
 
+def nothing_new_seconds(home: Path) -> float:
+    """Wall seconds of `indicators run` on a built home with nothing new: no run starts."""
+    start = time.perf_counter()
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "indicators"), "run", "--as-of", AS_OF],
+        env={**os.environ, paths.HOME_ENV_VAR: str(home)},
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - start
+    if done.returncode != 0 or "no run started" not in done.stdout:
+        raise RuntimeError(f"indicators run with nothing new:\n{done.stdout}\n{done.stderr}")
+    return seconds
+
+
 def children_peak_rss_mb() -> float:
     """The largest resident set any finished child process (and its children) reached."""
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -255,7 +289,19 @@ def run(out: Path, sizes: Sizes) -> dict[str, float]:
         results["ingest.small_batch.ceiling_seconds"] = batch_ceiling
         results["ingest.small_batch.ratio_vs_ceiling"] = batch_ceiling / batch_product
         results["query.target_progress_ms"] = target_progress_ms(home)
+        results["run.nothing_new.seconds"] = median_of(
+            sizes.repeat, lambda: nothing_new_seconds(home)
+        )
+        progress(f"  `indicators run` with nothing new {results['run.nothing_new.seconds']:.2f} s")
         results["memory.peak_rss_mb"] = children_peak_rss_mb()
+
+        progress(f"drop → published: {sizes.drops} jobs returns, `indicators ui` running")
+        drops = drop_to_published(fresh_home(root), jobs_returns(root, templates, sizes.drops + 1))
+        results |= latency_summary(drops)
+        progress(
+            f"  median {results['latency.drop_to_published.median_s']:.1f} s, "
+            + ", ".join(f"{part} {s:.1f} s" for part, s in drops[len(drops) // 2].parts.items())
+        )
 
     print_table(results)
     out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")

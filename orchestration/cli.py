@@ -74,26 +74,61 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     Example: indicators run --as-of 2026-11-25
     """
-    from orchestration.runner import files_taken, files_taken_report, files_waiting, run_pipeline
-
     home = paths.resolve_home()
+    if not args.force:
+        current = _published_build_if_current(home, args.as_of)
+        if current is not None:
+            print(
+                "nothing waiting in intake/ and nothing new since the build of run "
+                f"{current.run_id}: the published snapshot is current (as of "
+                f"{current.inputs.as_of}); no run started. --force builds anyway."
+            )
+            return 0
+
+    from orchestration.runner import (
+        files_taken,
+        files_taken_report,
+        files_waiting,
+        published,
+        run_pipeline,
+    )
+
     waiting = files_waiting(home)
     while True:
         result = _attempt(
             home,
             "run failed; the last good snapshot is still published",
-            lambda: run_pipeline(home, as_of=args.as_of, received_at=args.received_at),
+            lambda: run_pipeline(
+                home, as_of=args.as_of, received_at=args.received_at, force=args.force
+            ),
         )
         if result is None:
             return 1
         print(files_taken_report(files_taken(result), home))
-        print(f"run {result.run_id} succeeded; snapshot published")
+        if published(result):
+            print(f"run {result.run_id} succeeded; snapshot published")
+        else:
+            print(f"run {result.run_id} succeeded; nothing new to build, snapshot unchanged")
         # Over max_files_per_run, the rest waited in intake: take them in further runs.
         left = files_waiting(home)
         if not left or left >= waiting:
             return 0
         print(f"{left} files still wait in intake/; running again")
         waiting = left
+
+
+def _published_build_if_current(home: Path, as_of: str | None):
+    from orchestration.build.up_to_date import published_build_if_current
+    from orchestration.defs.resources import WarehouseResource
+    from orchestration.instance import open_instance
+    from orchestration.run_recovery import fail_dead_runs
+
+    warehouse = WarehouseResource(home=str(home))
+    current = published_build_if_current(warehouse, as_of or warehouse.now().date().isoformat())
+    if current is not None:
+        with open_instance(home) as instance:
+            fail_dead_runs(instance)  # a killed run must not stay "started", run or not
+    return current
 
 
 def _attempt(home: Path, failed: str, run):
@@ -252,6 +287,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("run", cmd_run, cmd_run.__doc__)
     p.add_argument("--as-of", help="date the submission status is computed as of (YYYY-MM-DD)")
     p.add_argument("--received-at", help="backfill: record the files as received at this ISO time")
+    p.add_argument(
+        "--force", action="store_true", help="build and publish even when nothing is new"
+    )
     p = add("rebuild", cmd_rebuild, cmd_rebuild.__doc__)
     p.add_argument("--as-of", help="date the submission status is computed as of (YYYY-MM-DD)")
     p = add("progress", cmd_progress, cmd_progress.__doc__)

@@ -29,11 +29,12 @@ def run_config(
     dbt: bool = True,
     log_level: str = "WARNING",
     rebuild: bool = False,
+    force: bool = False,
 ) -> dict:
     """Config for a run; the console shows warnings only (every event is in the UI)."""
     ops: dict = {INTAKE_OP: {"config": {"received_at": received_at or ""}}}
     if dbt:
-        ops[DBT_OP] = {"config": {"as_of": as_of or ""}}
+        ops[DBT_OP] = {"config": {"as_of": as_of or "", "force": force or rebuild}}
         ops[RAW_OP] = {"config": {"rebuild": rebuild}}
     return {"ops": ops, "loggers": {"console": {"config": {"log_level": log_level}}}}
 
@@ -70,6 +71,17 @@ def failure_causes(result: dg.ExecuteInProcessResult) -> list[str]:
 
 # Dagster wraps an asset's exception in these; the cause underneath is the one to show.
 _WRAPPERS = {"DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionError"}
+
+
+def published(result: dg.ExecuteInProcessResult) -> bool:
+    """Whether the run published a new snapshot (not when nothing was new to build)."""
+    from orchestration.defs.publish.assets import PUBLISHED_WAREHOUSE
+
+    return any(
+        event.is_step_materialization
+        and event.step_materialization_data.materialization.asset_key == PUBLISHED_WAREHOUSE
+        for event in result.all_events
+    )
 
 
 def files_taken(result: dg.ExecuteInProcessResult) -> list[dict]:
@@ -111,9 +123,12 @@ def files_waiting(home: Path) -> int:
     return len(waiting_files(home / "intake", list(load_reference().departments)))
 
 
-def run_pipeline(home: Path, as_of: str | None = None, received_at: str | None = None):
-    """Archive, load, build, test and publish: the whole path, once."""
-    return execute(home, "ingest_and_publish", run_config(as_of, received_at))
+def run_pipeline(
+    home: Path, as_of: str | None = None, received_at: str | None = None, force: bool = False
+):
+    """Archive, load, build, test and publish: the whole path, once (the build and publish
+    only if something is new, unless ``force``)."""
+    return execute(home, "ingest_and_publish", run_config(as_of, received_at, force=force))
 
 
 def archive_only(home: Path, received_at: str | None = None):

@@ -38,4 +38,5 @@ def test_the_quick_benchmark_runs_and_writes_consistent_figures(tmp_path):
     )
     assert figures["ingest.small_batch.seconds"] > 0
     assert figures["query.target_progress_ms"] > 0 and figures["memory.peak_rss_mb"] > 0
+    assert figures["run.nothing_new.seconds"] > 0  # measured on a run that started none
     assert "ingest.large.ratio_vs_ceiling" in done.stdout  # the printed table

@@ -13,8 +13,6 @@ from orchestration.defs.transform.project import ensure_dbt_manifest
 def build_definitions(home: Path) -> dg.Definitions:
     # The dbt assets read the manifest when their module is imported: prepare it first.
     ensure_dbt_manifest()
-    from dagster_dbt import DbtCliResource
-
     from orchestration.defs.ingest.assets import raw_tables
     from orchestration.defs.intake.assets import intake_archive
     from orchestration.defs.intake.sensors import build_intake_sensor
@@ -22,6 +20,7 @@ def build_definitions(home: Path) -> dg.Definitions:
     from orchestration.defs.publish.assets import published_warehouse
     from orchestration.defs.resources import WarehouseResource
     from orchestration.defs.transform.assets import warehouse_models
+    from orchestration.defs.transform.dbt_cli import InstalledDbtCliResource
     from orchestration.defs.transform.project import dbt_executable, indicators_dbt_project
     from orchestration.settings import SETTINGS_FILE, SettingsError, load_settings
 
@@ -38,7 +37,7 @@ def build_definitions(home: Path) -> dg.Definitions:
         sensors=[build_intake_sensor(ingest_and_publish_job)],
         resources={
             "warehouse": warehouse,
-            "dbt": DbtCliResource(
+            "dbt": InstalledDbtCliResource(
                 project_dir=indicators_dbt_project, dbt_executable=dbt_executable()
             ),
         },

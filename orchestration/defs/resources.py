@@ -14,6 +14,15 @@ import duckdb
 from pydantic import Field
 
 from orchestration import paths
+from orchestration.build.build_inputs import (
+    BuildCheck,
+    BuildInputs,
+    current_inputs,
+    last_build,
+    published_build,
+    record_inputs,
+    sources_digest,
+)
 from orchestration.contract.findings import load_rules
 from orchestration.contract.reference import load_reference
 from orchestration.contract.return_spec import load_contract, load_returns
@@ -23,7 +32,7 @@ from orchestration.load.raw_store import LOCAL_TZ
 from orchestration.read.limits import MB, Limits
 from orchestration.read.sandbox import SandboxedParser
 from orchestration.runtime.orphaned_build import stop_orphaned_build
-from orchestration.runtime.writer_lock import writer_lock
+from orchestration.runtime.writer_lock import held_if_free, writer_lock
 from orchestration.validate.expectations.suite_files import load_suites
 from orchestration.validate.expectations.validator import ReturnValidator
 
@@ -102,8 +111,11 @@ class WarehouseResource(dg.ConfigurableResource):
     def published_db(self) -> Path:
         return self.root / PUBLISHED_DB_NAME
 
-    def dbt_target_path(self, run_id: str) -> Path:
-        return self.root / "dbt_runs" / run_id
+    @property
+    def dbt_target_path(self) -> Path:
+        """One dbt target folder for every run (they build one at a time, under the writer
+        lock): its partial-parse state spares a run re-parsing an unchanged project."""
+        return self.root / "dbt_target"
 
     @contextmanager
     def writer_lock(self) -> Iterator[None]:
@@ -111,6 +123,11 @@ class WarehouseResource(dg.ConfigurableResource):
         with writer_lock(self.root / ".writer.lock"):
             stop_orphaned_build(self.build_process_file)
             yield
+
+    def writer_lock_if_free(self):
+        """The writer lock if no run holds it (True), else at once False: for a look that
+        must not wait behind a run."""
+        return held_if_free(self.root / ".writer.lock")
 
     @property
     def build_process_file(self) -> Path:
@@ -169,6 +186,23 @@ class WarehouseResource(dg.ConfigurableResource):
         return ReturnValidator(
             load_suites(paths.EXPECTATIONS_DIR), load_reference(), load_rules(), self.gx_root
         )
+
+    def build_inputs(self, as_of: str) -> BuildCheck:
+        """What a build would now be made from, against the last build and the snapshot."""
+        con = self.connect_build()
+        try:
+            now = current_inputs(con, sources_digest(), as_of)
+            built = last_build(con)
+        finally:
+            con.close()
+        return BuildCheck(now, built, published_build(self.published_db))
+
+    def record_build_inputs(self, inputs: BuildInputs, run_id: str) -> None:
+        con = self.connect_build()
+        try:
+            record_inputs(con, inputs, run_id)
+        finally:
+            con.close()
 
     def now(self) -> dt.datetime:
         return dt.datetime.now(LOCAL_TZ)

@@ -125,6 +125,12 @@ class Archive:
         entries = [self._read_entry(p) for p in self.journal.glob("*.json")]
         return sorted(entries, key=lambda d: (d.received, d.delivery_id))
 
+    def delivery_ids(self) -> set[str]:
+        """The id of every delivery journalled, without reading the entries."""
+        if not self.journal.exists():
+            return set()
+        return {p.stem for p in self.journal.glob("*.json")}
+
     @staticmethod
     def _read_entry(path: Path) -> Delivery:
         return Delivery(**json.loads(path.read_text(encoding="utf-8")))

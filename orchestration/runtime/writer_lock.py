@@ -40,6 +40,21 @@ def held(lock_file: Path, poll_seconds: float = 0.5) -> Iterator[None]:
 
 
 @contextmanager
+def held_if_free(lock_file: Path) -> Iterator[bool]:
+    """Hold the lock if no one does (True), or do not wait for it (False)."""
+    lock = _flock(lock_file, 0.5)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        lock.release()
+
+
+@contextmanager
 def writer_lock(lock_file: Path, poll_seconds: float = 0.5) -> Iterator[None]:
     """The warehouse's writer lock; a run that must wait says whose run it waits for."""
     holder_file = lock_file.with_name(lock_file.name + ".holder")

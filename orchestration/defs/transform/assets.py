@@ -31,6 +31,10 @@ class DbtBuildConfig(dg.Config):
         default="",
         description="Date (YYYY-MM-DD) the submission status is computed as of; empty: today.",
     )
+    force: bool = Field(
+        default=False,
+        description="Build even when nothing changed since the published build.",
+    )
 
 
 def dbt_vars(config: DbtBuildConfig, today: dt.date) -> dict[str, Any]:
@@ -49,15 +53,26 @@ def warehouse_models(
     warehouse: WarehouseResource,
     config: DbtBuildConfig,
 ):
-    args = ["build", "--vars", json.dumps(dbt_vars(config, warehouse.now().date()))]
+    variables = dbt_vars(config, warehouse.now().date())
+    args = ["build", "--vars", json.dumps(variables)]
     with warehouse.writer_lock(), warehouse.dbt_environment():
-        invocation = dbt.cli(
-            args, context=context, target_path=warehouse.dbt_target_path(context.run.run_id)
-        )
+        inputs = warehouse.build_inputs(variables["as_of_date"])
+        whole = context.selected_asset_keys == context.assets_def.keys
+        if whole and inputs.unchanged and not config.force:
+            # Nothing new since the published build: no model, test or snapshot would change.
+            # The run yields no materialization, so publishing is skipped too.
+            context.log.info(
+                f"nothing new since the build of run {inputs.built.run_id}: models and the "
+                "published snapshot are current; dbt not run"
+            )
+            return
+        invocation = dbt.cli(args, context=context, target_path=warehouse.dbt_target_path)
         with recorded_build(warehouse.build_process_file, invocation.process.pid):
             for event in invocation.stream():
                 failpoint("build.event")
                 yield event
+        if whole:  # a subset built leaves the rest as they were: not a build of these inputs
+            warehouse.record_build_inputs(inputs.now, context.run.run_id)
 
 
 def mart_keys() -> list[dg.AssetKey]:

@@ -1,0 +1,175 @@
+"""Drop → published, as a department sees it: `indicators ui` running, a return dropped
+into its intake folder, seconds until the analysts' snapshot holds it, and where they went.
+
+The parts come from the Dagster instance of the home: the sensor's wait (drop → run
+created), the queue (created → started), then each step of the run (archive, ingest with
+its checks, dbt build with its tests, publish); what is left is the run's own start and
+end and the poll of the snapshot.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+STEPS = {
+    "intake__archive": "archive",
+    "raw_tables": "ingest",
+    "warehouse_models": "build",
+    "published_warehouse": "publish",
+}
+
+
+@dataclass(frozen=True)
+class Drop:
+    seconds: float  # drop → the file's rows in the published snapshot
+    parts: dict[str, float]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _server_up(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+def _wait(predicate, timeout: float, what: str, every: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise RuntimeError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def _published(published_db: Path, file_name: str) -> bool:
+    import duckdb
+
+    if not published_db.exists():
+        return False
+    try:
+        con = duckdb.connect(str(published_db), read_only=True)
+    except duckdb.Error:
+        return False  # being swapped in
+    try:
+        (n,) = con.execute(
+            "select count(*) from raw.files where original_name = ?", [file_name]
+        ).fetchone()
+        return n > 0
+    finally:
+        con.close()
+
+
+def _parts(home: Path, dropped_at: float, file_name: str) -> dict[str, float]:
+    """The parts of the run that took ``file_name``, from the home's Dagster instance."""
+    import dagster as dg
+
+    from orchestration.instance import open_instance
+
+    with open_instance(home) as instance:
+        for record in instance.get_run_records(
+            filters=dg.RunsFilter(job_name="ingest_and_publish"), limit=5
+        ):
+            steps: dict[str, list[float]] = {}
+            took_it = False
+            for entry in instance.all_logs(record.dagster_run.run_id):
+                if file_name in (entry.user_message or ""):
+                    took_it = True
+                event = entry.dagster_event
+                if event is None or entry.step_key not in STEPS:
+                    continue
+                if event.event_type_value == "STEP_START":
+                    steps.setdefault(entry.step_key, [entry.timestamp, entry.timestamp])
+                elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
+                    steps.setdefault(entry.step_key, [entry.timestamp, entry.timestamp])[1] = (
+                        entry.timestamp
+                    )
+            if not took_it:
+                continue
+            created = record.create_timestamp.timestamp()
+            started = record.start_time or created
+            parts = {
+                "sensor wait": created - dropped_at,
+                "queued": started - created,
+            }
+            parts |= {STEPS[k]: end - start for k, (start, end) in steps.items()}
+            return parts
+    return {}
+
+
+def drop_to_published(
+    home: Path, files: list[tuple[str, Path]], timeout: float = 300
+) -> list[Drop]:
+    """Start `indicators ui` on ``home``, drop each file in turn (moved into its intake
+    folder in one rename, as a copy finishing would appear) and time it to the snapshot.
+    The first drop is a warm-up (a first build of every model) and is not returned."""
+    port = _free_port()
+    log = (home / "ui-benchmark.log").open("w")
+    ui = subprocess.Popen(
+        [str(Path(sys.executable).parent / "indicators"), "ui", "--port", str(port)],
+        env={**os.environ, "INDICATORS_HOME": str(home)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    drops = []
+    try:
+        _wait(lambda: _server_up(port), 180, "the web UI", every=0.5)
+        published = home / "indicators.duckdb"
+        for n, (dept, path) in enumerate(files):
+            folder = home / "intake" / dept
+            folder.mkdir(parents=True, exist_ok=True)
+            staged = home / f".{path.name}"
+            staged.write_bytes(path.read_bytes())
+            dropped_at = time.time()
+            start = time.perf_counter()
+            os.replace(staged, folder / path.name)
+            _wait(lambda p=path: _published(published, p.name), timeout, f"{path.name} published")
+            seconds = time.perf_counter() - start
+            _wait(
+                lambda p=path, t=dropped_at: _parts(home, t, p.name).get("publish"),
+                60,
+                "run end",
+                every=0.5,
+            )
+            if n:
+                drops.append(Drop(seconds, _parts(home, dropped_at, path.name)))
+    finally:
+        ui.send_signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            ui.wait(timeout=30)
+        if ui.poll() is None:
+            ui.kill()
+        log.close()
+    return drops
+
+
+def summary(drops: list[Drop]) -> dict[str, float]:
+    """Median and 90th percentile of drop → published, and the median of each part."""
+    seconds = sorted(d.seconds for d in drops)
+    figures = {
+        "latency.drop_to_published.median_s": statistics.median(seconds),
+        "latency.drop_to_published.p90_s": seconds[max(0, round(0.9 * len(seconds)) - 1)],
+        "latency.drops": len(seconds),
+    }
+    for part in ["sensor wait", "queued", *STEPS.values()]:
+        values = [d.parts[part] for d in drops if part in d.parts]
+        if values:
+            figures[f"latency.part.{part.replace(' ', '_')}_s"] = statistics.median(values)
+    return figures

@@ -1,0 +1,63 @@
+"""Whether a run now would change nothing: `indicators run` then launches none.
+
+A run that takes no file and builds nothing new still costs seconds in Dagster alone (the
+run records a planned event for each of ~270 assets and checks), so the one-shot command
+looks first, the way `make` says there is nothing to be done.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from orchestration.build.build_inputs import (
+    BuildCheck,
+    LastBuild,
+    current_inputs,
+    last_build,
+    published_build,
+    sources_digest,
+)
+from orchestration.defs.resources import WarehouseResource
+
+
+def published_build_if_current(warehouse: WarehouseResource, as_of: str) -> LastBuild | None:
+    """The published build when no file waits in intake/, every archived delivery is
+    recorded, and a build's inputs (raw tables, project sources, as-of date) equal those of
+    the build and of the snapshot. None otherwise, or while another run holds the warehouse
+    (its result is not known yet)."""
+    with warehouse.writer_lock_if_free() as free:
+        if not free or _files_waiting(warehouse):
+            return None
+        try:
+            con = duckdb.connect(str(warehouse.build_db), read_only=True)
+        except duckdb.Error:
+            return None  # missing or unreadable: a run makes or repairs it
+        try:
+            recorded = {
+                r for (r,) in con.execute("select delivery_id from raw.deliveries").fetchall()
+            }
+            if warehouse.archive.delivery_ids() - recorded:
+                return None  # archived by a run that stopped before loading them
+            check = BuildCheck(
+                current_inputs(con, sources_digest(), as_of),
+                last_build(con),
+                published_build(warehouse.published_db),
+            )
+        except duckdb.CatalogException:
+            return None  # no raw tables yet
+        finally:
+            con.close()
+    return check.published if check.unchanged else None
+
+
+def _files_waiting(warehouse: WarehouseResource) -> bool:
+    """A file to take, or an entry to refuse not yet answered (a link, a folder): what
+    the intake sensor starts a run for."""
+    from orchestration.contract.reference import load_reference
+    from orchestration.intake.folders import scan_intake
+    from orchestration.intake.refusals import refusal_receipt_path
+
+    waiting, refused = scan_intake(warehouse.intake_root, list(load_reference().departments))
+    return bool(waiting) or any(
+        not refusal_receipt_path(r, warehouse.outbox_root).exists() for r in refused
+    )
