@@ -19,12 +19,17 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/indicators demo
 
-# The tests re-save workbooks with LibreOffice itself, as departments' programs do.
+# The tests re-save workbooks with LibreOffice itself, as departments' programs do, and run
+# the pipeline with Dagster's storage on a throwaway PostgreSQL server.
 system-deps:
 	@command -v soffice >/dev/null 2>&1 || { \
 	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libreoffice-calc-nogui >/dev/null; }
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; }
 
 test: $(STAMP) system-deps
 	$(BIN)/ruff check orchestration tests

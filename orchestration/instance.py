@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
+import yaml
 from dagster import DagsterInstance
 
 from orchestration.runtime.writer_lock import held
+from orchestration.settings import read_settings
 
 # Runs are queued one at a time; every DuckDB-writing step shares a pool of limit 1; the
 # queue is polled every second (the default of several seconds delays each file drop).
-DAGSTER_YAML = """\
+_DAGSTER_YAML = """\
 run_coordinator:
   module: dagster.core.run_coordinator
   class: QueuedRunCoordinator
@@ -35,14 +38,35 @@ nux:
   enabled: false
 """
 
+# The settings.yml key that moves Dagster's run, event and schedule storage from SQLite
+# files under the home to PostgreSQL; "env:NAME" reads the URL from $NAME when Dagster
+# starts, so no password need be written into a file.
+POSTGRES_SETTING = "dagster_postgres_url"
+INSTANCE_SETTINGS = {POSTGRES_SETTING}
+
+
+def dagster_yaml(postgres_url: str | None = None) -> str:
+    """The instance's dagster.yaml: SQLite under the home, or PostgreSQL when given a URL."""
+    if not postgres_url:
+        return _DAGSTER_YAML
+    if postgres_url.startswith("env:"):
+        source = {"env": postgres_url.removeprefix("env:").strip()}
+    else:
+        # SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3; dagster-postgres brings
+        # psycopg2.
+        source = re.sub(r"^postgres(ql)?://", "postgresql+psycopg2://", postgres_url)
+    storage = yaml.safe_dump({"storage": {"postgres": {"postgres_url": source}}})
+    return _DAGSTER_YAML + storage
+
 
 def dagster_home(home: Path) -> Path:
     path = home / "dagster"
     path.mkdir(parents=True, exist_ok=True)
     config = path / "dagster.yaml"
-    if not config.exists() or config.read_text() != DAGSTER_YAML:
+    wanted = dagster_yaml(read_settings(home).get(POSTGRES_SETTING))
+    if not config.exists() or config.read_text() != wanted:
         tmp = config.with_name(f".dagster.yaml.{os.getpid()}")
-        tmp.write_text(DAGSTER_YAML)
+        tmp.write_text(wanted)
         os.replace(tmp, config)  # another process never reads it half-written
     return path
 

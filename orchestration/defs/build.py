@@ -22,11 +22,15 @@ def build_definitions(home: Path) -> dg.Definitions:
     from orchestration.defs.transform.assets import warehouse_models
     from orchestration.defs.transform.dbt_cli import InstalledDbtCliResource
     from orchestration.defs.transform.project import dbt_executable, indicators_dbt_project
+    from orchestration.instance import INSTANCE_SETTINGS
     from orchestration.settings import SETTINGS_FILE, SettingsError, load_settings
 
-    settings = load_settings(home, set(WarehouseResource.model_fields) - {"home"})
+    fields = set(WarehouseResource.model_fields) - {"home"}
+    settings = load_settings(home, fields | INSTANCE_SETTINGS)
     try:
-        warehouse = WarehouseResource(home=str(home), **settings)
+        warehouse = WarehouseResource(
+            home=str(home), **{k: v for k, v in settings.items() if k in fields}
+        )
     except ValidationError as exc:  # a value out of range: say which, in the file's words
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise SettingsError(f"{home / SETTINGS_FILE}: {problems}") from exc
