@@ -18,6 +18,7 @@ from orchestration.build.build_inputs import (
     sources_digest,
 )
 from orchestration.defs.resources import WarehouseResource
+from orchestration.load.raw_store import RawStore
 
 
 def published_build_if_current(warehouse: WarehouseResource, as_of: str) -> LastBuild | None:
@@ -33,9 +34,7 @@ def published_build_if_current(warehouse: WarehouseResource, as_of: str) -> Last
         except duckdb.Error:
             return None  # missing or unreadable: a run makes or repairs it
         try:
-            recorded = {
-                r for (r,) in con.execute("select delivery_id from raw.deliveries").fetchall()
-            }
+            recorded = RawStore(con, {}).recorded_delivery_ids()
             if warehouse.archive.delivery_ids() - recorded:
                 return None  # archived by a run that stopped before loading them
             check = BuildCheck(
@@ -55,9 +54,7 @@ def _files_waiting(warehouse: WarehouseResource) -> bool:
     the intake sensor starts a run for."""
     from orchestration.contract.reference import load_reference
     from orchestration.intake.folders import scan_intake
-    from orchestration.intake.refusals import refusal_receipt_path
+    from orchestration.intake.refusals import unanswered
 
     waiting, refused = scan_intake(warehouse.intake_root, list(load_reference().departments))
-    return bool(waiting) or any(
-        not refusal_receipt_path(r, warehouse.outbox_root).exists() for r in refused
-    )
+    return bool(waiting or unanswered(refused, warehouse.outbox_root))

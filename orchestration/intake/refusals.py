@@ -22,6 +22,11 @@ def refusal_receipt_path(entry: RefusedEntry, outbox_root: Path) -> Path:
     return outbox_root / entry.department_code / receipt_name(entry.path.name, entry.identity)
 
 
+def unanswered(refused: list[RefusedEntry], outbox_root: Path) -> list[RefusedEntry]:
+    """The refused entries without their receipt yet: each needs a run to answer it."""
+    return [r for r in refused if not refusal_receipt_path(r, outbox_root).exists()]
+
+
 def answer_refused_entries(
     refused: list[RefusedEntry],
     outbox_root: Path,

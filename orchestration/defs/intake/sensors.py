@@ -10,7 +10,7 @@ import dagster as dg
 from orchestration.contract.reference import load_reference
 from orchestration.defs.resources import WarehouseResource
 from orchestration.intake.folders import scan_intake
-from orchestration.intake.refusals import refusal_receipt_path
+from orchestration.intake.refusals import unanswered
 from orchestration.run_recovery import fail_dead_runs
 
 TICK_SECONDS = 2
@@ -45,14 +45,10 @@ def build_intake_sensor(job) -> dg.SensorDefinition:
         context.update_cursor(json.dumps(now))
         settled = sorted(p for p, sig in now.items() if seen.get(p) == sig)
         # A link or sub-folder not yet answered needs a run too, for its receipt.
-        unanswered = [
-            f"refused|{r.identity}"
-            for r in refused
-            if not refusal_receipt_path(r, warehouse.outbox_root).exists()
-        ]
-        if not settled and not unanswered and not recovering:
+        to_answer = [f"refused|{r.identity}" for r in unanswered(refused, warehouse.outbox_root)]
+        if not settled and not to_answer and not recovering:
             return dg.SkipReason("no settled files in the intake folders")
-        identities = recovering + unanswered
+        identities = recovering + to_answer
         for p in settled:
             try:
                 identities.append(f"{p}|{now[p][1]}|{_content_hash(Path(p))}")
