@@ -21,12 +21,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-STEPS = {
-    "intake__archive": "archive",
-    "raw_tables": "ingest",
-    "warehouse_models": "build",
-    "published_warehouse": "publish",
-}
+from benchmarks.run_steps import STEPS, step_seconds_in
 
 
 @dataclass(frozen=True)
@@ -87,20 +82,8 @@ def _parts(home: Path, dropped_at: float, file_name: str) -> dict[str, float]:
         for record in instance.get_run_records(
             filters=dg.RunsFilter(job_name="ingest_and_publish"), limit=5
         ):
-            steps: dict[str, list[float]] = {}
-            took_it = False
-            for entry in instance.all_logs(record.dagster_run.run_id):
-                if file_name in (entry.user_message or ""):
-                    took_it = True
-                event = entry.dagster_event
-                if event is None or entry.step_key not in STEPS:
-                    continue
-                if event.event_type_value == "STEP_START":
-                    steps.setdefault(entry.step_key, [entry.timestamp, entry.timestamp])
-                elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
-                    steps.setdefault(entry.step_key, [entry.timestamp, entry.timestamp])[1] = (
-                        entry.timestamp
-                    )
+            run_id = record.dagster_run.run_id
+            took_it = any(file_name in (e.user_message or "") for e in instance.all_logs(run_id))
             if not took_it:
                 continue
             created = record.create_timestamp.timestamp()
@@ -109,7 +92,8 @@ def _parts(home: Path, dropped_at: float, file_name: str) -> dict[str, float]:
                 "sensor wait": created - dropped_at,
                 "queued": started - created,
             }
-            parts |= {STEPS[k]: end - start for k, (start, end) in steps.items()}
+            steps = step_seconds_in(instance, run_id)
+            parts |= {name: steps[key] for key, name in STEPS.items() if key in steps}
             return parts
     return {}
 

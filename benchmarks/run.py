@@ -9,9 +9,10 @@ reads the ingest steps' durations from the run's Dagster event log, prints a tab
 writes the medians as JSON. Figures only: the test suite runs `--quick` so the script
 cannot rot, and asserts nothing about speed.
 
-Also measured: `indicators run` with nothing new (a built home, an empty intake), and drop
-→ published with `indicators ui` running (benchmarks/drop_to_published.py), with its parts.
-Not measured yet: rebuild time over an archive of thousands of files.
+Also measured: `indicators run` with nothing new (a built home, an empty intake), drop
+→ published with `indicators ui` running (benchmarks/drop_to_published.py), with its parts,
+and the cost as the archive grows (benchmarks/scale.py): `indicators rebuild` over archives
+of 1,000, 3,000 and 10,000 files, one new file on top of each, peak memory.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.drop_to_published import drop_to_published  # noqa: E402
 from benchmarks.drop_to_published import summary as latency_summary  # noqa: E402
+from benchmarks.run_steps import STEPS, step_seconds  # noqa: E402
+from benchmarks.scale import scale_figures  # noqa: E402
 from orchestration import paths  # noqa: E402
 from orchestration.contract.reference import load_reference  # noqa: E402
 from orchestration.contract.return_spec import load_contract, load_returns  # noqa: E402
@@ -55,10 +58,13 @@ class Sizes:
     small_files: int
     repeat: int
     drops: int  # jobs returns dropped with `indicators ui` running, after a warm-up drop
+    archives: tuple[int, ...]  # archive sizes (files) rebuilt
 
 
-FULL = Sizes(large_rows=50_000, small_files=1_000, repeat=3, drops=5)
-QUICK = Sizes(large_rows=300, small_files=12, repeat=1, drops=1)
+FULL = Sizes(
+    large_rows=50_000, small_files=1_000, repeat=3, drops=5, archives=(1_000, 3_000, 10_000)
+)
+QUICK = Sizes(large_rows=300, small_files=12, repeat=1, drops=1, archives=(25,))
 
 
 def progress(message: str) -> None:
@@ -193,19 +199,8 @@ def run_indicators(home: Path, drops: list[tuple[str, Path]]) -> str:
 
 def ingest_seconds(home: Path, run_id: str) -> float:
     """Seconds the run spent in its ingest steps, from its Dagster event log."""
-    from orchestration.instance import open_instance
-
-    starts, ends = {}, {}
-    with open_instance(home) as instance:
-        for entry in instance.all_logs(run_id):
-            event = entry.dagster_event
-            if event is None or entry.step_key not in INGEST_STEPS:
-                continue
-            if event.event_type_value == "STEP_START":
-                starts[entry.step_key] = entry.timestamp
-            elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
-                ends[entry.step_key] = entry.timestamp
-    return sum(ends[k] - starts[k] for k in INGEST_STEPS)
+    steps = step_seconds(home, run_id)
+    return sum(steps[STEPS[k]] for k in INGEST_STEPS)
 
 
 def product_ingest(root: Path, drops: list[tuple[str, Path]]) -> tuple[float, Path]:
@@ -302,6 +297,9 @@ def run(out: Path, sizes: Sizes) -> dict[str, float]:
             f"  median {results['latency.drop_to_published.median_s']:.1f} s, "
             + ", ".join(f"{part} {s:.1f} s" for part, s in drops[len(drops) // 2].parts.items())
         )
+
+        progress(f"archive scale: {', '.join(f'{n:,}' for n in sizes.archives)} files")
+        results |= scale_figures(root, sizes.archives, progress)
 
     print_table(results)
     out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -293,6 +293,11 @@ class _IngestRun:
         )
 
     def _window_moved(self, item: _Read) -> bool:
+        # The window only widens as earlier years load, so only a file refused for a month
+        # before it can read differently now (a rebuild reads years of files ahead of
+        # loading the first).
+        if not any(f.rule_code == "PERIOD_OUT_OF_RANGE" for f in item.parsed.findings):
+            return False
         now = dataclasses.replace(item.parse_ctx, archive_first_year=self.store.first_period_year())
         return now.period_window() != item.parse_ctx.period_window()
 

@@ -40,3 +40,14 @@ def test_the_quick_benchmark_runs_and_writes_consistent_figures(tmp_path):
     assert figures["query.target_progress_ms"] > 0 and figures["memory.peak_rss_mb"] > 0
     assert figures["run.nothing_new.seconds"] > 0  # measured on a run that started none
     assert "ingest.large.ratio_vs_ceiling" in done.stdout  # the printed table
+    # The quick archive: 25 files over five years, each replayed, then one new file on top.
+    assert figures["scale.25.files_recorded"] == 25 + 1
+    assert figures["scale.rebuild_s"] == figures["scale.25.rebuild_s"] > 0
+    assert (
+        figures["scale.25.rebuild.ingest_s"] + figures["scale.25.rebuild.build_s"]
+        < (figures["scale.25.rebuild_s"])
+    )
+    assert figures["scale.incremental_ratio"] == pytest.approx(
+        figures["scale.25.one_new_file_s"] / figures["scale.one_file_on_empty.seconds"]
+    )
+    assert figures["scale.peak_rss_mb"] == figures["scale.25.peak_rss_mb"] > 0

@@ -9,9 +9,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
 
 from orchestration.contract.return_spec import ReturnSpec
 from orchestration.intake.archive import Delivery
@@ -95,6 +96,26 @@ LINEAGE_COLUMNS = (
 )
 
 
+# A finding's fields as raw.findings names them.
+_FINDING_COLUMNS = {"sheet": "sheet_name", "row": "row_number", "column": "column_label"}
+
+
+def _arrow_columns(records: list[dict], renamed: dict[str, str] | None = None) -> dict:
+    """Records of the same keys as Arrow columns, typed from their values: DuckDB scans Arrow
+    without the per-value inspection a pandas object column costs, and casts on insert."""
+    renamed = renamed or {}
+    columns = {}
+    for key in records[0]:
+        values = [r[key] for r in records]
+        column = pa.array(values)
+        if pa.types.is_decimal256(column.type):
+            # Past 38 digits (such as 1E-40), which DuckDB cannot scan: as a float, which
+            # the column's DECIMAL(20, 4) rounds to the same stored value.
+            column = pa.array([float(v) if isinstance(v, Decimal) else v for v in values])
+        columns[renamed.get(key, key)] = column
+    return columns
+
+
 def local_naive(moment: dt.datetime) -> dt.datetime:
     """Times are stored as China Standard Time wall-clock, as departments and due days read them."""
     return moment.astimezone(LOCAL_TZ).replace(tzinfo=None)
@@ -107,10 +128,30 @@ class EarlierVersion:
     received_at: dt.datetime
 
 
+@dataclass(frozen=True)
+class _Staged:
+    """A file staged and not yet committed: what its commit changes in the store's answers."""
+
+    key: tuple[str, str | None, str | None]  # department, return, period
+    version: EarlierVersion
+    outcome: str
+
+
 class RawStore:
+    """The raw tables of one connection. A run's ingest asks the same questions for every
+    file (is this content known, where do the kept years begin, what did the department
+    file before): the answers are kept between files and brought up to date as each file
+    is committed, instead of a query per file, which a rebuild of years would pay
+    thousands of times. Only this store's own writes change them."""
+
     def __init__(self, con: duckdb.DuckDBPyConnection, specs: dict[str, ReturnSpec]):
         self.con = con
         self.specs = specs
+        self._recorded_hashes: set[str] | None = None
+        self._first_year: list[int | None] = []  # empty: not read yet
+        self._indicator_history: dict[tuple[str, str], list[tuple]] = {}
+        self._current_versions: dict[tuple[str, str, str], EarlierVersion] | None = None
+        self._staged: _Staged | None = None
 
     def ensure_schema(self) -> None:
         self.con.execute(_FIXED_TABLES)
@@ -140,6 +181,11 @@ class RawStore:
 
     def first_delivery_of(self, sha256: str) -> tuple[str, dt.datetime, str, str] | None:
         """Name, time received, return and period of the file's first delivery, if any."""
+        if self._recorded_hashes is None:
+            rows = self.con.execute("select file_sha256 from raw.files").fetchall()
+            self._recorded_hashes = {r for (r,) in rows}
+        if sha256 not in self._recorded_hashes:
+            return None
         return self.con.execute(
             "select original_name, received_at, return_code, period from raw.files "
             "where file_sha256 = ?",
@@ -148,23 +194,31 @@ class RawStore:
 
     def first_period_year(self) -> int | None:
         """The earliest year any accepted file is for: where the years the warehouse keeps begin."""
-        row = self.con.execute(
-            "select min(cast(left(period, 4) as integer)) from raw.files "
-            "where outcome <> 'rejected' and period is not null"
-        ).fetchone()
-        return row[0] if row else None
+        if not self._first_year:
+            row = self.con.execute(
+                "select min(cast(left(period, 4) as integer)) from raw.files "
+                "where outcome <> 'rejected' and period is not null"
+            ).fetchone()
+            self._first_year = [row[0] if row else None]
+        return self._first_year[0]
 
     def current_version(self, dept: str, return_code: str, period: str) -> EarlierVersion | None:
-        row = self.con.execute(
-            """
-            select file_sha256, original_name, received_at from raw.files
-            where department_code = ? and return_code = ? and period = ?
-              and outcome <> 'rejected'
-            order by received_at desc, file_sha256 desc limit 1
-            """,
-            [dept, return_code, period],
-        ).fetchone()
-        return EarlierVersion(*row) if row else None
+        """The version of the month a new file would replace: the newest not returned."""
+        if self._current_versions is None:
+            rows = self.con.execute(
+                """
+                select department_code, return_code, period,
+                       file_sha256, original_name, received_at
+                from raw.files
+                where outcome <> 'rejected' and return_code is not null and period is not null
+                qualify row_number() over (
+                    partition by department_code, return_code, period
+                    order by received_at desc, file_sha256 desc
+                ) = 1
+                """
+            ).fetchall()
+            self._current_versions = {tuple(r[:3]): EarlierVersion(*r[3:]) for r in rows}
+        return self._current_versions.get((dept, return_code, period))
 
     def _current_versions_sql(self) -> str:
         return """
@@ -202,39 +256,37 @@ class RawStore:
 
     def previous_ytd(self, dept: str, period: str) -> dict[str, float | None]:
         """本年累计值 of each target in the department's latest current file before ``period``
-        that lists it: one query for all the file's targets."""
-        rows = self.con.execute(
-            self._current_versions_sql()
-            + """
-            select target_code, ytd_value from (
-                select i.target_code, i.ytd_value,
-                       row_number() over (
-                           partition by i.target_code order by v.period desc
-                       ) as latest_first
-                from versions v join raw.indicators i using (file_sha256)
-                where v.newest_first = 1
-            ) where latest_first = 1
-            """,
-            ["indicators", dept, period, period],
-        ).fetchall()
-        return {code: None if v is None else float(v) for code, v in rows}
+        that lists it."""
+        latest: dict[str, tuple[str, float | None]] = {}
+        for code, month, _, ytd in self._indicators_before(dept, period):
+            if code not in latest or month > latest[code][0]:
+                latest[code] = (month, None if ytd is None else float(ytd))
+        return {code: ytd for code, (_, ytd) in latest.items()}
 
     def earlier_month_values(self, dept: str, period: str) -> dict[str, dict[str, float]]:
         """本月值 of each target in the current indicators files of the same year, before
-        ``period``, by month: one query for all the file's targets."""
-        rows = self.con.execute(
-            self._current_versions_sql()
-            + """
-            select i.target_code, v.period, i.month_value
-            from versions v join raw.indicators i using (file_sha256)
-            where v.newest_first = 1 and i.month_value is not null
-            """,
-            ["indicators", dept, period, period],
-        ).fetchall()
+        ``period``, by month."""
         found: dict[str, dict[str, float]] = {}
-        for code, month, value in rows:
-            found.setdefault(code, {})[month] = float(value)
+        for code, month, value, _ in self._indicators_before(dept, period):
+            if value is not None:
+                found.setdefault(code, {})[month] = float(value)
         return found
+
+    def _indicators_before(self, dept: str, period: str) -> list[tuple]:
+        """(target, month, 本月值, 本年累计值) of the department's current indicators files
+        of the same year before ``period``: one query for all of a file's history checks."""
+        key = (dept, period)
+        if key not in self._indicator_history:
+            self._indicator_history[key] = self.con.execute(
+                self._current_versions_sql()
+                + """
+                select i.target_code, v.period, i.month_value, i.ytd_value
+                from versions v join raw.indicators i using (file_sha256)
+                where v.newest_first = 1
+                """,
+                ["indicators", dept, period, period],
+            ).fetchall()
+        return self._indicator_history[key]
 
     def stage_file(
         self,
@@ -280,36 +332,64 @@ class RawStore:
                 ],
             )
             if parsed.findings:
-                findings = pd.DataFrame([f.as_row() for f in parsed.findings])
-                findings.insert(0, "finding_no", range(1, len(findings) + 1))
-                findings.insert(0, "file_sha256", delivery.sha256)
-                findings = findings.rename(
-                    columns={"sheet": "sheet_name", "row": "row_number", "column": "column_label"}
+                findings = [f.as_row() for f in parsed.findings]
+                table = _arrow_columns(findings, _FINDING_COLUMNS)
+                table["finding_no"] = pa.array(range(1, len(findings) + 1), pa.int32())
+                self.con.register("new_findings", pa.table(table))
+                self.con.execute(
+                    "insert into raw.findings by name "
+                    "select *, ?::varchar as file_sha256 from new_findings",
+                    [delivery.sha256],
                 )
-                self.con.register("new_findings", findings)
-                self.con.execute("insert into raw.findings by name select * from new_findings")
                 self.con.unregister("new_findings")
             if rows:
                 spec = self.specs[parsed.return_code]
-                rows = pd.DataFrame(rows)
-                rows["file_sha256"] = delivery.sha256
-                rows["department_code"] = parsed.department_code
-                rows["period"] = parsed.period
-                rows["sheet_name"] = parsed.sheet_name
-                self.con.register("new_rows", rows)
-                self.con.execute(f"insert into raw.{spec.raw_table} by name select * from new_rows")
+                self.con.register("new_rows", pa.table(_arrow_columns(rows)))
+                self.con.execute(
+                    f"insert into raw.{spec.raw_table} by name select *, "
+                    "?::varchar as file_sha256, ?::varchar as department_code, "
+                    "?::varchar as period, ?::varchar as sheet_name from new_rows",
+                    [delivery.sha256, parsed.department_code, parsed.period, parsed.sheet_name],
+                )
                 self.con.unregister("new_rows")
                 failpoint("load.rows_inserted")
             self._record_delivery(delivery, is_duplicate=False, receipt_path=receipt_path)
         except BaseException:
             self.discard_file()
             raise
+        self._staged = _Staged(
+            (parsed.department_code, parsed.return_code, parsed.period),
+            EarlierVersion(delivery.sha256, delivery.original_name, received),
+            outcome,
+        )
 
     def commit_file(self) -> None:
         self.con.commit()
+        staged, self._staged = self._staged, None
+        self._indicator_history.clear()
+        if staged is None:
+            return
+        version = staged.version
+        if self._recorded_hashes is not None:
+            self._recorded_hashes.add(version.file_sha256)
+        if staged.outcome == "rejected" or None in staged.key:
+            return
+        year = int(staged.key[2][:4])
+        if self._first_year:
+            known = self._first_year[0]
+            self._first_year = [year if known is None else min(known, year)]
+        if self._current_versions is not None:
+            current = self._current_versions.get(staged.key)
+            if current is None or (version.received_at, version.file_sha256) > (
+                current.received_at,
+                current.file_sha256,
+            ):
+                self._current_versions[staged.key] = version
 
     def discard_file(self) -> None:
         self.con.rollback()
+        self._staged = None
+        self._indicator_history.clear()
         for view in ("new_rows", "new_findings"):  # left registered by an insert that failed
             with contextlib.suppress(duckdb.Error):
                 self.con.unregister(view)
