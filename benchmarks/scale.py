@@ -155,6 +155,45 @@ def recorded_deliveries(home: Path) -> int:
         con.close()
 
 
+def query_ms(home: Path, times: int = 5) -> tuple[float, float]:
+    """Analysts' queries on the snapshot, median milliseconds: `marts.target_progress` whole,
+    and the slowest of the monthly marts filtered by one department and one month."""
+    import statistics
+
+    import duckdb
+
+    con = duckdb.connect(str(home / "indicators.duckdb"), read_only=True)
+
+    def median_ms(sql: str, params: list | None = None) -> float:
+        runs = []
+        for _ in range(times):
+            start = time.perf_counter()
+            con.execute(sql, params or []).fetchall()
+            runs.append(1000 * (time.perf_counter() - start))
+        return statistics.median(runs)
+
+    try:
+        progress_ms = median_ms("select * from marts.target_progress")
+        monthly = con.execute(
+            """
+            select table_name from information_schema.columns
+            where table_schema = 'marts' and table_name like 'fct_%monthly'
+              and column_name in ('department_code', 'period')
+            group by table_name having count(*) = 2
+            """
+        ).fetchall()
+        filtered_ms = max(
+            median_ms(
+                f"select * from marts.{table} where department_code = ? and period = ?",
+                ["rsj", "2026-09"],
+            )
+            for (table,) in monthly
+        )
+    finally:
+        con.close()
+    return progress_ms, filtered_ms
+
+
 def new_home(root: Path) -> Path:
     home = Path(tempfile.mkdtemp(dir=root, prefix="scale-home-"))
     (home / "settings.yml").write_text("intake_settle_seconds: 0\n", encoding="utf-8")
@@ -222,6 +261,9 @@ def scale_figures(root: Path, counts: tuple[int, ...], progress) -> dict[str, fl
         results[f"scale.{count}.one_new_file_s"] = incremental
         results[f"scale.{count}.incremental_ratio"] = incremental / empty
         results[f"scale.{count}.files_recorded"] = recorded_deliveries(home)
+        progress_ms, filtered_ms = query_ms(home)
+        results[f"scale.{count}.target_progress_ms"] = progress_ms
+        results[f"scale.{count}.monthly_mart_filtered_ms"] = filtered_ms
         results[f"scale.{count}.snapshot_mb"] = (home / "indicators.duckdb").stat().st_size / (
             1 << 20
         )

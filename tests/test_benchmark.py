@@ -51,3 +51,5 @@ def test_the_quick_benchmark_runs_and_writes_consistent_figures(tmp_path):
         figures["scale.25.one_new_file_s"] / figures["scale.one_file_on_empty.seconds"]
     )
     assert figures["scale.peak_rss_mb"] == figures["scale.25.peak_rss_mb"] > 0
+    assert figures["scale.25.target_progress_ms"] > 0  # queried on the rebuilt snapshot
+    assert figures["scale.25.monthly_mart_filtered_ms"] > 0

@@ -82,7 +82,7 @@ def raw_tables(
     with warehouse.writer_lock():
         results, counts = _ingest(warehouse, validator_factory, config.rebuild)
     docs = _data_docs(context, made[0]) if made else None
-    yield from _report(context, results, counts, docs)
+    yield from _report(context, results, counts, docs, config.rebuild)
 
 
 def _data_docs(context, validator):
@@ -119,8 +119,15 @@ def _ingest(warehouse: WarehouseResource, validator_factory, rebuild: bool):
     return results, counts
 
 
-def _report(context, results, counts, docs):
+def _report(context, results, counts, docs, rebuild: bool = False):
+    if rebuild:  # thousands of files replayed: their counts, and each that was not taken
+        context.log.info(
+            f"replayed {len(results)} archived files: "
+            + ", ".join(f"{n} {k}" for k, n in sorted(Counter(r.outcome for r in results).items()))
+        )
     for r in results:
+        if rebuild and r.outcome in ("accepted", "duplicate") and not r.fault:
+            continue
         context.log.info(
             f"{r.department}/{r.original_name}: {r.outcome}, "
             f"{r.rows_loaded}/{r.rows_read} rows loaded, receipt {r.receipt}"
