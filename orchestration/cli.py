@@ -53,18 +53,22 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
 
 def cmd_expectations(args: argparse.Namespace) -> int:
-    """Regenerate the Great Expectations suites in expectations/ from the return definitions.
+    """Regenerate what the return definitions drive: the Great Expectations suites in
+    expectations/, the dbt staging properties (dbt_project/models/staging/stg_raw__*.yml) and
+    the allowed values the dbt models name (dbt_project/macros/return_value_sets.sql).
 
     Example: indicators expectations
     """
+    from orchestration.build.dbt_files import write_dbt_files
     from orchestration.contract.findings import load_rules
     from orchestration.contract.reference import load_reference
     from orchestration.contract.return_spec import load_returns
     from orchestration.validate.expectations.suite_files import write_suites
 
-    for path in write_suites(
-        paths.EXPECTATIONS_DIR, load_returns(), load_reference(), load_rules()
-    ):
+    returns = load_returns()
+    written = write_suites(paths.EXPECTATIONS_DIR, returns, load_reference(), load_rules())
+    written += write_dbt_files(paths.DBT_PROJECT_DIR, returns)
+    for path in written:
         print(path)
     return 0
 
@@ -249,10 +253,19 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        return proc.wait()
+        return _wait_interruptibly(proc)
     except KeyboardInterrupt:
         _stop_group(proc)
         return 0
+
+
+def _wait_interruptibly(proc: subprocess.Popen) -> int:
+    """``proc.wait()`` that Ctrl-C always interrupts. A plain wait blocks the main thread in
+    waitpid; when the kernel hands the signal to another thread of this process (the imports
+    start some), Python only raises KeyboardInterrupt once the child has exited on its own."""
+    while True:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            return proc.wait(timeout=0.5)
 
 
 def _stop_group(proc: subprocess.Popen) -> None:

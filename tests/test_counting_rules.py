@@ -5,6 +5,9 @@ enterprise and indicators returns, archived month by month); each test reads it.
 """
 
 import datetime as dt
+import os
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,7 @@ from orchestration.contract import uscc
 from orchestration.contract.reference import load_reference
 from orchestration.contract.return_spec import load_contract, load_returns
 from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.transform.project import dbt_executable
 from orchestration.runner import archive_only, run_pipeline
 from orchestration.templates.filler import fill_template
 from orchestration.templates.names import template_filename
@@ -340,3 +344,29 @@ def test_column_descriptions_reach_duckdb_as_comments(built):
         "select table_name from duckdb_tables() where schema_name = 'marts' and comment is null",
     )
     assert tables == []
+
+
+def test_dbt_unit_tests_of_the_counting_rules_pass_on_the_built_warehouse(built):
+    """dbt's unit tests (in the models' YAML) need the upstream relations for their column
+    types: the built warehouse has them. The pipeline's build leaves them out."""
+    result = subprocess.run(
+        [
+            dbt_executable(),
+            "test",
+            "--select",
+            "test_type:unit",
+            "--target-path",
+            str(built.root / "unit-target"),
+        ],
+        cwd=paths.DBT_PROJECT_DIR,
+        env={
+            **os.environ,
+            "INDICATORS_HOME": str(built.root),
+            "DBT_PROFILES_DIR": str(paths.DBT_PROJECT_DIR),
+        },
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    passed = re.search(r"PASS=(\d+) WARN=0 ERROR=0 SKIP=0", result.stdout)
+    assert passed and int(passed[1]) >= 2, result.stdout[-3000:]  # none skipped, all ran

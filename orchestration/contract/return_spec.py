@@ -58,6 +58,12 @@ class ColumnSpec:
     of: str | None = None  # a unit column: the code column whose register unit it must match
     prefilled: bool = False  # the template fills it in; a row with only these cells is blank
     max: float | None = None  # counts (required) and amounts: the largest value allowed
+    staging_name: str | None = None  # the dbt staging model's name for it, where it differs
+
+    @property
+    def warehouse_name(self) -> str:
+        """The column's name from dbt's staging models on (the raw table keeps ``name``)."""
+        return self.staging_name or self.name
 
     @property
     def duckdb_type(self) -> str:
@@ -135,6 +141,7 @@ def _load_return(path: Path) -> ReturnSpec:
             of=c.get("of"),
             prefilled=bool(c.get("prefilled", False)),
             max=c.get("max"),
+            staging_name=c.get("staging_name"),
         )
         for c in data["columns"]
     )

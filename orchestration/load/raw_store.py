@@ -323,9 +323,12 @@ class RawStore:
                     parsed.sheet_name,
                     received,
                     outcome,
-                    parsed.rows_read,
-                    loaded,
-                    parsed.rows_read - loaded,
+                    parsed.rows_read,  # counted as the parser met them
+                    loaded,  # the rows handed over to load
+                    # A refused file's rows are all refused (it loads whole or not at all);
+                    # an accepted one's, those the parser set aside. Counted apart from the
+                    # loaded rows, so the ledger test read = loaded + rejected can fail.
+                    parsed.rows_set_aside if parsed.accepted else parsed.rows_read,
                     blocking,
                     len(parsed.findings) - blocking,
                     receipt_path,

@@ -49,6 +49,7 @@ class ParsedReturn:
     sheet_name: str | None = None
     rows: list[dict] = field(default_factory=list)  # typed values + source_row
     rows_read: int = 0
+    rows_set_aside: int = 0  # read, not loaded even when accepted (total rows), each noted
     findings: list[Finding] = field(default_factory=list)
     column_index: dict[str, int] = field(default_factory=dict)  # column name -> 0-based index
     raw_text: list[dict[str, str]] = field(default_factory=list)  # each row's cells as typed
@@ -349,6 +350,7 @@ def _read_table(grid, spec: ReturnSpec, result: ParsedReturn, ctx: ParseContext)
         result.rows_read += 1
         if any(text.replace(" ", "") in TOTAL_LABELS for text in texts.values()):
             total_rows.append((excel_row, raw))
+            result.rows_set_aside += 1
             continue
         typed: dict[str, object] = {"source_row": excel_row}
         for column in spec.columns:

@@ -74,7 +74,11 @@ cumulative as (
             select count(*) from flagged
             where flagged.reporting_year = months.reporting_year
               and is_new_in_year
-              and first_category in ('限上批发业', '限上零售业', '限上住宿业', '限上餐饮业')
+              and first_category in (
+                  {{ return_values(
+                      'enterprises', 'size_category', ['限上批发业', '限上零售业', '限上住宿业', '限上餐饮业']
+                  ) }}
+              )
               and first_present_month <= months.period_month
         ) as new_trade_ytd,
         (

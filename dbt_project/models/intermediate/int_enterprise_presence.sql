@@ -6,7 +6,9 @@ with
 
 snapshots as (
 
-    {{ current_files('enterprises') }}
+    select department_code, period, period_month, reporting_year, file_sha256
+    from {{ ref('int_current_files') }}
+    where return_code = 'enterprises'
 
 ),
 

@@ -6,7 +6,9 @@ with
 
 months as (
 
-    {{ months_with_files('first_stores') }}
+    select period, period_month, reporting_year, file_sha256, files_to_date
+    from {{ ref('int_months_with_files') }}
+    where return_code = 'first_stores'
 
 ),
 

@@ -1,2 +1,8 @@
 -- The first_stores rows of the current version of each month's return.
-{{ current_version_rows('first_stores', 'stg_raw__first_stores') }}
+select
+    returned_rows.*,
+    current_files.version_number,
+    current_files.received_at,
+    current_files.reporting_year
+from {{ ref('stg_raw__first_stores') }} as returned_rows
+inner join {{ ref('int_current_files') }} as current_files using (file_sha256)

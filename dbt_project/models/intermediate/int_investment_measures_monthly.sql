@@ -8,7 +8,9 @@ with
 
 months as (
 
-    {{ months_with_files('investment') }}
+    select period, period_month, reporting_year, file_sha256, files_to_date
+    from {{ ref('int_months_with_files') }}
+    where return_code = 'investment'
 
 ),
 
@@ -23,15 +25,17 @@ firsts as (
     select
         year(period_month) as reporting_year,
         project_code,
-        min(period_month) filter (where project_status = '谋划储备') as first_reserve_month,
         min(period_month) filter (
-            where project_status = '新开工'
-              and project_category <> '招商引资项目'
+            where project_status = {{ return_value('investment', 'project_status', '谋划储备') }}
+        ) as first_reserve_month,
+        min(period_month) filter (
+            where project_status = {{ return_value('investment', 'project_status', '新开工') }}
+              and project_category <> {{ return_value('investment', 'project_category', '招商引资项目') }}
               and total_investment_100m_yuan >= 1
         ) as first_start_month,
         min(period_month) filter (
-            where project_status = '新开工'
-              and project_category = '招商引资项目'
+            where project_status = {{ return_value('investment', 'project_status', '新开工') }}
+              and project_category = {{ return_value('investment', 'project_category', '招商引资项目') }}
               and total_investment_100m_yuan >= 1
         ) as first_promotion_start_month
     from projects
@@ -62,8 +66,8 @@ month_sums as (
     select
         months.period,
         count(projects.project_code) filter (
-            where projects.project_status in ('新开工', '续建')
-              and projects.project_category <> '招商引资项目'
+            where projects.project_status in ({{ return_values('investment', 'project_status', ['新开工', '续建']) }})
+              and projects.project_category <> {{ return_value('investment', 'project_category', '招商引资项目') }}
         ) as active_projects,
         coalesce(sum(projects.funds_arrived_100m_yuan), 0) as funds_arrived
     from months

@@ -3,7 +3,13 @@ with
 
 current_rows as (
 
-    {{ current_version_rows('jobs', 'stg_raw__jobs') }}
+    select
+        returned_rows.*,
+        current_files.version_number,
+        current_files.received_at,
+        current_files.reporting_year
+    from {{ ref('stg_raw__jobs') }} as returned_rows
+    inner join {{ ref('int_current_files') }} as current_files using (file_sha256)
 
 ),
 

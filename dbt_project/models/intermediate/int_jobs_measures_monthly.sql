@@ -26,7 +26,9 @@ measures as (
 
 files as (
 
-    {{ months_with_files('jobs') }}
+    select period, period_month, reporting_year, file_sha256, files_to_date
+    from {{ ref('int_months_with_files') }}
+    where return_code = 'jobs'
 
 )
 
