@@ -89,7 +89,7 @@ def _parts(home: Path, dropped_at: float, file_name: str) -> dict[str, float]:
             created = record.create_timestamp.timestamp()
             started = record.start_time or created
             parts = {
-                "sensor wait": created - dropped_at,
+                "wait for a run": created - dropped_at,  # the worker (or the sensor) sees it settle
                 "queued": started - created,
             }
             steps = step_seconds_in(instance, run_id)
@@ -152,7 +152,7 @@ def summary(drops: list[Drop]) -> dict[str, float]:
         "latency.drop_to_published.p90_s": seconds[max(0, round(0.9 * len(seconds)) - 1)],
         "latency.drops": len(seconds),
     }
-    for part in ["sensor wait", "queued", *STEPS.values()]:
+    for part in ["wait for a run", "queued", *STEPS.values()]:
         values = [d.parts[part] for d in drops if part in d.parts]
         if values:
             figures[f"latency.part.{part.replace(' ', '_')}_s"] = statistics.median(values)

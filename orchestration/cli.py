@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -245,17 +246,47 @@ def cmd_ui(args: argparse.Namespace) -> int:
         "-p",
         str(args.port),
     ]
-    # Its own process group, so one signal reaches the webserver, daemon and code servers.
+    # Each in its own process group, so one signal reaches all of it: the webserver, daemon
+    # and code servers; the intake worker (a drop's run starts seconds sooner than the sensor's).
     proc = subprocess.Popen(command, env=env, cwd=paths.REPO_ROOT, start_new_session=True)
+    leaders = [proc]
 
     def stop(signum, frame):
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, stop)
-    try:
+    try:  # whatever happens from here, nothing started is left behind
+        signal.signal(signal.SIGTERM, stop)
+        worker = [sys.executable, "-m", "orchestration.cli", "watch"]
+        leaders.append(
+            subprocess.Popen(worker, env=env, cwd=paths.REPO_ROOT, start_new_session=True)
+        )
         return _wait_interruptibly(proc)
     except KeyboardInterrupt:
-        _stop_group(proc)
+        return 0
+    finally:
+        _stop_groups(leaders)
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    """Take files into runs as soon as they settle in intake/, without the web UI (which
+    starts one itself); runs show in the UI's history. Ctrl-C stops it.
+
+    Example: indicators watch
+    """
+    import logging
+    import threading
+
+    from orchestration.intake_worker import watch
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("orchestration.intake_worker").setLevel(logging.INFO)
+    logging.getLogger("dagster").setLevel(logging.WARNING)  # every event is in the UI
+    stop = threading.Event()
+    # SIGTERM (from `indicators ui` stopping) lets a run in progress end first.
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    try:
+        return watch(paths.resolve_home(), stop)
+    except KeyboardInterrupt:
         return 0
 
 
@@ -268,15 +299,20 @@ def _wait_interruptibly(proc: subprocess.Popen) -> int:
             return proc.wait(timeout=0.5)
 
 
-def _stop_group(proc: subprocess.Popen) -> None:
-    """SIGTERM the whole group, then SIGKILL whatever of it is left after the grace period."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=STOP_GRACE_SECONDS)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)  # stragglers: dagster dev ignores SIGTERM at times
-    proc.wait()
+def _stop_groups(leaders: list[subprocess.Popen]) -> None:
+    """SIGTERM each leader's whole group, then SIGKILL whatever is left after the grace
+    period (a group outlives its leader while a member lives)."""
+    for proc in leaders:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for proc in leaders:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+    for proc in leaders:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # stragglers: dagster dev ignores SIGTERM at times
+        proc.wait()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -324,6 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("demo", cmd_demo, cmd_demo.__doc__)
     p.add_argument("--months", type=int, default=10, help="months of sample returns (1-10)")
     p.add_argument("--as-of", help="date the submission status is computed as of (YYYY-MM-DD)")
+    add("watch", cmd_watch, cmd_watch.__doc__)
     p = add("ui", cmd_ui, cmd_ui.__doc__)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=3000)

@@ -40,20 +40,33 @@ def run_config(
 
 
 def execute(home: Path, job_name: str, config: dict | None = None) -> dg.ExecuteInProcessResult:
-    defs = build_definitions(home)
-    job = defs.resolve_job_def(job_name)
+    job = build_definitions(home).resolve_job_def(job_name)
+    with open_instance(home) as instance:
+        fail_dead_runs(instance)  # a killed earlier run must not stay "started"
+        return execute_job(home, job, instance, config)
+
+
+def execute_job(
+    home: Path,
+    job: dg.JobDefinition,
+    instance: dg.DagsterInstance,
+    config: dict | None = None,
+    tags: dict[str, str] | None = None,
+) -> dg.ExecuteInProcessResult:
+    """One run of ``job`` in this process, tagged with it (so a kill is found and redone)."""
     # dbt's own progress lines go to a log file, not the terminal; the UI has every event.
     log_dir = home / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
     with (
-        open_instance(home) as instance,
-        (log_dir / f"{job_name}-{stamp}.log").open("w", encoding="utf-8") as log,
+        (log_dir / f"{job.name}-{stamp}.log").open("w", encoding="utf-8") as log,
         contextlib.redirect_stdout(log),
     ):
-        fail_dead_runs(instance)  # a killed earlier run must not stay "started"
         return job.execute_in_process(
-            run_config=config or {}, instance=instance, raise_on_error=False, tags=process_tag()
+            run_config=config or {},
+            instance=instance,
+            raise_on_error=False,
+            tags={**(tags or {}), **process_tag()},
         )
 
 

@@ -108,6 +108,38 @@ def test_sensor_waits_until_a_file_settles_and_keys_runs_by_content(home, fill_j
         assert settled.run_requests[0].run_key != key_one
 
 
+def test_sensor_stands_aside_while_an_intake_worker_lives(home, fill_jobs, defs):
+    import subprocess
+
+    from orchestration.intake_worker import WORKER_FILE
+    from orchestration.runtime.process_identity import current_process, identity_of
+
+    sensor = defs.resolve_sensor_def("intake_sensor")
+    warehouse = WarehouseResource(home=str(home))
+    fill_jobs(warehouse.intake_root / "rsj" / "jobs.xlsx", "2026-03")
+    gone = subprocess.Popen(["true"])
+    gone_identity = identity_of(gone.pid)
+    gone.wait()
+
+    with dg.instance_for_test() as instance:
+
+        def tick(cursor):
+            ctx = dg.build_sensor_context(
+                instance=instance, cursor=cursor, resources={"warehouse": warehouse}
+            )
+            return sensor.evaluate_tick(ctx)
+
+        (home / WORKER_FILE).write_text(current_process())  # a live worker: this process
+        aside = [tick(None)]
+        aside.append(tick(aside[-1].cursor))
+        assert all(t.run_requests == [] for t in aside)
+        assert "intake worker" in aside[-1].skip_message
+
+        (home / WORKER_FILE).write_text(gone_identity)  # its process is gone: take over
+        first = tick(aside[-1].cursor)
+        assert len(tick(first.cursor).run_requests) == 1
+
+
 def test_sensor_asks_a_run_for_an_unanswered_link_then_stops_asking(home, defs, tmp_path):
     from orchestration.contract.findings import load_rules
     from orchestration.contract.reference import load_reference

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from conftest import query, run_statuses
+from conftest import query, run_statuses, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -37,16 +37,6 @@ def _alive(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
-
-
-def _wait(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _listening_addresses(port: int) -> set[str]:
@@ -82,7 +72,7 @@ def _stop_within_ten_seconds(ui: subprocess.Popen, signum: int) -> None:
     started = time.monotonic()
     ui.send_signal(signum)
     ui.wait(timeout=15)
-    _wait(lambda: not any(_alive(p) for p in family), 10, "every child to exit")
+    wait_until(lambda: not any(_alive(p) for p in family), 10, "every child to exit")
     assert time.monotonic() - started < 10
 
 
@@ -96,18 +86,18 @@ def test_ui_serves_on_loopback_runs_the_sensor_and_stops_everything(home, wareho
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait(lambda: _server_up(port), 120, "the web UI")
+        wait_until(lambda: _server_up(port), 120, "the web UI")
         assert _listening_addresses(port) == {"127.0.0.1"}
         # The UI opens without its community dialog (what its page asks before showing it).
         assert _graphql(port, "{ shouldShowNux }") == {"shouldShowNux": False}
 
         fill_jobs(warehouse.intake_root / "rsj" / "jobs_2026-10.xlsx", "2026-10")
-        _wait(lambda: warehouse.published_db.exists(), 180, "the sensor's run to publish")
+        wait_until(lambda: warehouse.published_db.exists(), 180, "the sensor's run to publish")
         assert query(
             warehouse.published_db, "select distinct period from marts.fct_jobs_street_monthly"
         ) == [("2026-10",)]
 
-        def sensor_runs():
+        def pipeline_runs():
             data = _graphql(
                 port,
                 '{ runsOrError(filter: {pipelineName: "ingest_and_publish"}) '
@@ -116,9 +106,14 @@ def test_ui_serves_on_loopback_runs_the_sensor_and_stops_everything(home, wareho
             return data["runsOrError"]["results"]
 
         # The snapshot appears during the run's last step; the run ends just after.
-        runs = _wait(lambda: [r for r in sensor_runs() if r["status"] == "SUCCESS"], 60, "run end")
-        assert len(sensor_runs()) == 1
-        assert any(t["key"] == "dagster/sensor_name" for t in runs[0]["tags"])
+        runs = wait_until(
+            lambda: [r for r in pipeline_runs() if r["status"] == "SUCCESS"], 60, "run end"
+        )
+        assert len(pipeline_runs()) == 1
+        # The intake worker took the file; the sensor runs, and stands aside while it lives.
+        assert {"key": "intake/worker", "value": "true"} in runs[0]["tags"]
+        sensor = wait_until(lambda: _intake_sensor_skipping(port), 60, "a sensor tick")
+        assert sensor["sensorState"]["status"] == "RUNNING"
 
         assert len(_children(ui.pid)) >= 3  # dagster dev, webserver, daemon, code server...
         _stop_within_ten_seconds(ui, signal.SIGTERM)  # a service manager's stop
@@ -126,6 +121,23 @@ def test_ui_serves_on_loopback_runs_the_sensor_and_stops_everything(home, wareho
         if ui.poll() is None:
             ui.kill()
         log.close()
+
+
+def _intake_sensor_skipping(port: int) -> dict | None:
+    """The intake sensor as the UI shows it, once a tick has stood aside for the worker."""
+    data = _graphql(
+        port,
+        "{ repositoriesOrError { ... on RepositoryConnection { nodes { sensors { name "
+        "sensorState { status ticks(limit: 5) { status skipReason } } } } } } }",
+    )
+    for repository in data["repositoriesOrError"]["nodes"]:
+        for sensor in repository["sensors"]:
+            ticks = sensor["sensorState"]["ticks"]
+            if sensor["name"] == "intake_sensor" and any(
+                "intake worker" in (t["skipReason"] or "") for t in ticks
+            ):
+                return sensor
+    return None
 
 
 def _start_ui(home, port, log):
@@ -150,12 +162,12 @@ def test_a_run_killed_with_the_ui_is_closed_and_redone_on_the_next_start(
     ui = _start_ui(home, port, log)
     second = None
     try:
-        _wait(lambda: _server_up(port), 120, "the web UI")
+        wait_until(lambda: _server_up(port), 120, "the web UI")
         for month in range(1, 7):
             fill_jobs(
                 warehouse.intake_root / "rsj" / f"jobs_2026-{month:02d}.xlsx", f"2026-{month:02d}"
             )
-        _wait(
+        wait_until(
             lambda: list((warehouse.outbox_root / "rsj").glob("*_回执_*.xlsx")),
             180,
             "the run to start loading",
@@ -164,18 +176,18 @@ def test_a_run_killed_with_the_ui_is_closed_and_redone_on_the_next_start(
         for pid in family:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        _wait(lambda: not any(_alive(p) for p in family), 10, "every process to die")
+        wait_until(lambda: not any(_alive(p) for p in family), 10, "every process to die")
         ui.wait(timeout=10)
         (killed_run,) = run_statuses(home)
         assert run_statuses(home)[killed_run] == dg.DagsterRunStatus.STARTED  # as the kill left it
 
         second = _start_ui(home, _free_port(), log)
-        _wait(
+        wait_until(
             lambda: run_statuses(home)[killed_run] == dg.DagsterRunStatus.FAILURE,
             120,
             "the dead run to be closed",
         )
-        _wait(
+        wait_until(
             lambda: dg.DagsterRunStatus.SUCCESS in run_statuses(home).values(),
             240,
             "a new run to redo the work",

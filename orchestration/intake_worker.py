@@ -1,0 +1,99 @@
+"""The warm intake worker: a dropped file's run starts a second or so after it settles.
+
+Through the daemon, a drop waits for the sensor's loop (about 5 s whatever its interval),
+then for the queue, then for a new Python to import the code location (about 7 s more)
+before the run's first step. This process keeps the code location loaded, looks at the
+intake folders four times a second, and runs the same job in process, recorded in the same
+Dagster instance: its runs are in the UI's run history like the sensor's, tagged with this
+process, so a run killed with it is closed and redone on the next start.
+
+`indicators ui` starts one beside the web UI and the daemon; `indicators watch` runs one
+alone. While one lives (its process named in ``.intake-worker`` under the home), the intake
+sensor stands aside, so a file is never taken by two runs at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+
+from orchestration.runtime.process_identity import current_process, is_alive
+
+log = logging.getLogger(__name__)
+
+WORKER_FILE = ".intake-worker"
+POLL_SECONDS = 0.25
+
+
+def running_worker(home: Path) -> str | None:
+    """The process identity of the live intake worker of this home, if there is one."""
+    try:
+        identity = (home / WORKER_FILE).read_text().strip()
+    except OSError:
+        return None
+    return identity if identity and is_alive(identity) else None
+
+
+def _claim(home: Path) -> bool:
+    other = running_worker(home)
+    if other is not None and other != current_process():
+        return False
+    tmp = home / f"{WORKER_FILE}.{os.getpid()}"
+    tmp.write_text(current_process())
+    os.replace(tmp, home / WORKER_FILE)
+    return True
+
+
+def _release(home: Path) -> None:
+    if running_worker(home) == current_process():
+        (home / WORKER_FILE).unlink(missing_ok=True)
+
+
+def watch(home: Path, stop: threading.Event | None = None) -> int:
+    """Take settled files into runs until ``stop`` is set (or the process is stopped)."""
+    from orchestration.contract.reference import load_reference
+    from orchestration.defs.build import build_definitions
+    from orchestration.defs.jobs import ingest_and_publish_job
+    from orchestration.instance import open_instance
+    from orchestration.intake.settling import look_at_intake
+    from orchestration.run_recovery import fail_dead_runs
+    from orchestration.runner import execute_job, run_config
+
+    stop = stop or threading.Event()
+    defs = build_definitions(home)
+    warehouse = defs.resources["warehouse"]
+    warehouse.ensure_folders()
+    job = defs.resolve_job_def(ingest_and_publish_job.name)
+    departments = list(load_reference().departments)
+    if not _claim(home):
+        log.warning("another intake worker takes this home's files: %s", running_worker(home))
+        return 1
+    log.info("intake worker %s watching %s", current_process(), warehouse.intake_root)
+    seen: dict[str, list[int]] = {}
+    done: set[str] = set()  # the same work is not run twice (a run that fails waits for a change)
+    try:
+        with open_instance(home) as instance:
+            while not stop.is_set():
+                settled_before = time.time_ns() - int(warehouse.intake_settle_seconds * 1e9)
+                look = look_at_intake(
+                    warehouse.intake_root,
+                    warehouse.outbox_root,
+                    departments,
+                    seen,
+                    fail_dead_runs(instance),
+                    modified_before_ns=settled_before,
+                )
+                seen = look.seen
+                if look.identities and look.key not in done:
+                    done.add(look.key)
+                    tags = {"intake/files": str(len(look.identities)), "intake/worker": "true"}
+                    result = execute_job(home, job, instance, run_config(), tags)
+                    log.info("run %s: %s", result.run_id, "ok" if result.success else "failed")
+                    seen = {}  # look again from scratch: the run took what it could
+                stop.wait(POLL_SECONDS)
+    finally:
+        _release(home)
+    return 0

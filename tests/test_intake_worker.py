@@ -1,0 +1,75 @@
+"""The warm intake worker (`indicators watch`; `indicators ui` starts one): a dropped file's
+run starts about a second after the file settles, in the same Dagster instance."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import query, wait_until
+
+from orchestration.intake_worker import WORKER_FILE, running_worker
+from orchestration.run_recovery import PROCESS_TAG
+
+
+def _watch(home: Path, log) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "indicators"), "watch"],
+        env={**os.environ, "INDICATORS_HOME": str(home)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _runs(home: Path) -> list:
+    from orchestration.instance import open_instance
+
+    with open_instance(home) as instance:
+        return instance.get_runs()
+
+
+def _published_periods(db: Path) -> list:
+    if not db.exists():
+        return []
+    return query(db, "select distinct period from marts.fct_jobs_street_monthly order by 1")
+
+
+def test_the_worker_runs_a_dropped_file_once_in_process_and_stops_when_asked(
+    home, warehouse, fill_jobs
+):
+    import dagster as dg
+
+    log = (home / "watch-test.log").open("w")
+    worker = _watch(home, log)
+    try:
+        wait_until(lambda: running_worker(home), 120, "the worker to start")
+        # One worker per home: a second one says so and leaves.
+        second = _watch(home, log)
+        assert second.wait(timeout=120) == 1
+
+        fill_jobs(warehouse.intake_root / "rsj" / "jobs_2026-10.xlsx", "2026-10")
+        wait_until(
+            lambda: _published_periods(warehouse.published_db) == [("2026-10",)],
+            180,
+            "the worker's run to publish",
+        )
+        wait_until(
+            lambda: all(r.status == dg.DagsterRunStatus.SUCCESS for r in _runs(home)),
+            60,
+            "the run to end",
+        )
+        time.sleep(2)  # eight more looks at the intake: the work done is not done again
+        (run,) = _runs(home)
+        assert run.tags["intake/worker"] == "true"
+        assert run.tags[PROCESS_TAG].split("/")[1].startswith(f"{worker.pid}:")
+        assert list((warehouse.intake_root / "rsj").iterdir()) == []
+
+        worker.send_signal(signal.SIGTERM)  # as `indicators ui` stops it
+        assert worker.wait(timeout=30) == 0
+        assert not (home / WORKER_FILE).exists()
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        log.close()
