@@ -1,3 +1,6 @@
+{{ config(materialized='table') }}
+-- A table, not a view: its tests and the marts each read it, and as a view each one
+-- recomputed the chain beneath it (dbt build 10.6 s -> 8.6 s on the demo, three such models).
 -- Every figure a register target can be fed by, per month: the month's own figure and
 -- the year-to-date (or month-end level), beside the same month of the previous year where
 -- both years were filed (同比), from the warehouse's own history.

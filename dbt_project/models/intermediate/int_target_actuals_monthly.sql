@@ -1,3 +1,6 @@
+{{ config(materialized='table') }}
+-- A table, not a view: its tests and the marts each read it, and as a view each one
+-- recomputed the chain beneath it (dbt build 10.6 s -> 8.6 s on the demo, three such models).
 -- Every target's actual for every month of its year a feeding return has data: the month's
 -- own figure and the year-to-date or month-end figure, in the base unit. A target stated as
 -- growth of an absolute figure (yoy_growth) is measured as that figure's growth over the same

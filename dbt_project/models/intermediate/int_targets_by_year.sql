@@ -1,3 +1,6 @@
+{{ config(materialized='table') }}
+-- A table, not a view: its tests and the marts each read it, and as a view each one
+-- recomputed the chain beneath it (dbt build 10.6 s -> 8.6 s on the demo, three such models).
 -- The targets of every year the warehouse shows (a year with a register, or with figures):
 -- the year's own register once it is loaded; until then (or for history before the first
 -- register) the targets of the register in force are listed to carry the year's actuals,
