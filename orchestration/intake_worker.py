@@ -8,8 +8,10 @@ Dagster instance: its runs are in the UI's run history like the sensor's, tagged
 process, so a run killed with it is closed and redone on the next start.
 
 `indicators ui` starts one beside the web UI and the daemon; `indicators watch` runs one
-alone. While one lives (its process named in ``.intake-worker`` under the home), the intake
-sensor stands aside, so a file is never taken by two runs at once.
+alone. One worker per home: it holds an flock on ``.intake-worker.lock`` for its whole life
+(two starting at once cannot both win, and a killed one frees it), and names its process in
+``.intake-worker``; while that process lives the intake sensor stands aside, so a file is
+never taken by two runs at once.
 """
 
 from __future__ import annotations
@@ -18,14 +20,19 @@ import logging
 import os
 import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from orchestration.runtime.process_identity import current_process, is_alive
+from orchestration.runtime.writer_lock import held_if_free
 
 log = logging.getLogger(__name__)
 
 WORKER_FILE = ".intake-worker"
 POLL_SECONDS = 0.25
+# Dead runs appear only when another process is killed: looking for them at every look
+# (four a second) would cost the idle worker a query of the run storage each time.
+DEAD_RUNS_EVERY_SECONDS = 5.0
 
 
 def running_worker(home: Path) -> str | None:
@@ -37,9 +44,9 @@ def running_worker(home: Path) -> str | None:
     return identity if identity and is_alive(identity) else None
 
 
-def _claim(home: Path) -> bool:
-    other = running_worker(home)
-    if other is not None and other != current_process():
+def _claim(home: Path, stack: ExitStack) -> bool:
+    """Hold this home's worker lock for the life of ``stack``, and name this process."""
+    if not stack.enter_context(held_if_free(home / f"{WORKER_FILE}.lock")):
         return False
     tmp = home / f"{WORKER_FILE}.{os.getpid()}"
     tmp.write_text(current_process())
@@ -68,22 +75,28 @@ def watch(home: Path, stop: threading.Event | None = None) -> int:
     warehouse.ensure_folders()
     job = defs.resolve_job_def(ingest_and_publish_job.name)
     departments = list(load_reference().departments)
-    if not _claim(home):
-        log.warning("another intake worker takes this home's files: %s", running_worker(home))
-        return 1
-    log.info("intake worker %s watching %s", current_process(), warehouse.intake_root)
-    seen: dict[str, list[int]] = {}
-    done: set[str] = set()  # the same work is not run twice (a run that fails waits for a change)
-    try:
+    with ExitStack() as claimed:
+        if not _claim(home, claimed):
+            log.warning("another intake worker takes this home's files: %s", running_worker(home))
+            return 1
+        claimed.callback(_release, home)
+        log.info("intake worker %s watching %s", current_process(), warehouse.intake_root)
+        seen: dict[str, list[int]] = {}
+        done: set[str] = set()  # work is not run twice (a run that fails waits for a change)
         with open_instance(home) as instance:
+            dead_runs_looked_at = 0.0
             while not stop.is_set():
+                recovering: list[str] = []
+                if time.monotonic() - dead_runs_looked_at >= DEAD_RUNS_EVERY_SECONDS:
+                    recovering = fail_dead_runs(instance)
+                    dead_runs_looked_at = time.monotonic()
                 settled_before = time.time_ns() - int(warehouse.intake_settle_seconds * 1e9)
                 look = look_at_intake(
                     warehouse.intake_root,
                     warehouse.outbox_root,
                     departments,
                     seen,
-                    fail_dead_runs(instance),
+                    recovering,
                     modified_before_ns=settled_before,
                 )
                 seen = look.seen
@@ -94,6 +107,4 @@ def watch(home: Path, stop: threading.Event | None = None) -> int:
                     log.info("run %s: %s", result.run_id, "ok" if result.success else "failed")
                     seen = {}  # look again from scratch: the run took what it could
                 stop.wait(POLL_SECONDS)
-    finally:
-        _release(home)
     return 0

@@ -73,3 +73,20 @@ def test_the_worker_runs_a_dropped_file_once_in_process_and_stops_when_asked(
         if worker.poll() is None:
             worker.kill()
         log.close()
+
+
+def test_the_worker_lock_decides_who_takes_the_files_not_the_name_file(home, warehouse):
+    """Two workers starting together both find no live worker named; the flock held for a
+    worker's life lets only one of them claim the home."""
+    import threading
+
+    from orchestration.intake_worker import watch
+    from orchestration.runtime.writer_lock import held_if_free
+
+    stopped = threading.Event()
+    stopped.set()  # a worker that wrongly claims the home returns at once (0), not never
+    with held_if_free(home / f"{WORKER_FILE}.lock") as mine:
+        assert mine
+        assert running_worker(home) is None  # no worker named yet: the race's window
+        assert watch(home, stopped) == 1
+    assert not (home / WORKER_FILE).exists()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +43,7 @@ def look_at_intake(
     outbox_root: Path,
     department_codes: list[str],
     seen: dict[str, list[int]],
-    recovering: list[str] = (),
+    recovering: Sequence[str] = (),
     modified_before_ns: int | None = None,
 ) -> IntakeLook:
     """What waits now, against ``seen`` (the last look). ``modified_before_ns``: only files
