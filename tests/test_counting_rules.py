@@ -5,11 +5,12 @@ enterprise and indicators returns, archived month by month); each test reads it.
 """
 
 import datetime as dt
-import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
+import duckdb
 import pytest
 from conftest import AS_OF, make_home, query, with_due_indicators
 from openpyxl import load_workbook
@@ -19,7 +20,7 @@ from orchestration.contract import uscc
 from orchestration.contract.reference import load_reference
 from orchestration.contract.return_spec import load_contract, load_returns
 from orchestration.defs.resources import WarehouseResource
-from orchestration.defs.transform.project import dbt_executable
+from orchestration.defs.transform.project import dbt_command_env, dbt_executable
 from orchestration.runner import archive_only, run_pipeline
 from orchestration.templates.filler import fill_template
 from orchestration.templates.names import template_filename
@@ -359,14 +360,51 @@ def test_dbt_unit_tests_of_the_counting_rules_pass_on_the_built_warehouse(built)
             str(built.root / "unit-target"),
         ],
         cwd=paths.DBT_PROJECT_DIR,
-        env={
-            **os.environ,
-            "INDICATORS_HOME": str(built.root),
-            "DBT_PROFILES_DIR": str(paths.DBT_PROJECT_DIR),
-        },
+        env=dbt_command_env(built.root),
         capture_output=True,
         text=True,
     )
     assert result.returncode == 0, result.stdout[-3000:]
     passed = re.search(r"PASS=(\d+) WARN=0 ERROR=0 SKIP=0", result.stdout)
     assert passed and int(passed[1]) >= 2, result.stdout[-3000:]  # none skipped, all ran
+
+
+def test_an_empty_required_value_fails_the_models_one_not_null_test_naming_the_column(
+    built, tmp_path
+):
+    """The required columns of a model are one dbt test (one asset check): a value emptied
+    behind the parser's back fails it, and its rows name the column and how many rows."""
+    spec = load_returns()["investment"]
+    column = next(c for c in spec.columns if c.required and c.warehouse_name != c.name)
+    home = tmp_path / "home"
+    (home / "build").mkdir(parents=True)
+    copy = home / "build" / built.build_db.name
+    shutil.copy(built.build_db, copy)
+    con = duckdb.connect(str(copy))
+    con.execute(
+        f"update raw.investment set {column.name} = null "
+        "where source_row = (select min(source_row) from raw.investment)"
+    )
+    emptied = con.execute(f"select count(*) from raw.investment where {column.name} is null")
+    emptied = emptied.fetchone()[0]
+    con.close()
+    assert emptied >= 1
+    target = tmp_path / "target"
+    result = subprocess.run(
+        [
+            dbt_executable(),
+            "test",
+            "--select",
+            "stg_raw__investment,test_name:not_null_columns",
+            "--target-path",
+            str(target),
+        ],
+        cwd=paths.DBT_PROJECT_DIR,
+        env=dbt_command_env(home),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0, result.stdout[-3000:]
+    assert re.search(r"PASS=0 WARN=0 ERROR=1", result.stdout), result.stdout[-3000:]
+    (compiled,) = (target / "compiled").rglob("not_null_columns_*.sql")
+    assert query(copy, compiled.read_text()) == [(column.warehouse_name, emptied)]

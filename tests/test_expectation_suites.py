@@ -2,8 +2,9 @@
 definitions generate."""
 
 import json
-import os
 import subprocess
+
+import yaml
 
 from orchestration import paths
 from orchestration.build.dbt_files import (
@@ -14,7 +15,7 @@ from orchestration.build.dbt_files import (
 )
 from orchestration.contract.findings import load_rules
 from orchestration.contract.return_spec import load_returns
-from orchestration.defs.transform.project import dbt_executable
+from orchestration.defs.transform.project import dbt_command_env, dbt_executable
 from orchestration.validate.expectations.suite_builder import build_suite
 from orchestration.validate.expectations.suite_files import load_suites, suite_text
 
@@ -66,9 +67,13 @@ def test_staging_properties_carry_each_definition_rule_once():
     assert "- name: total_investment_100m_yuan" in investment
     assert "- name: total_investment\n" not in investment
     assert "ref('streets'), field: street_name" in investment
-    indicators = staging_properties_text(returns["indicators"])
-    name_as_filed = indicators.split("- name: target_name_as_filed")[1].split("- name:")[0]
-    assert "not_null" not in name_as_filed  # optional in the definition
+    indicators = yaml.safe_load(staging_properties_text(returns["indicators"]))["models"][0]
+    (required,) = [t["not_null_columns"] for t in indicators["data_tests"]]
+    required = required["arguments"]["column_names"]
+    assert "target_name_as_filed" not in required  # optional in the definition
+    spec = returns["indicators"]
+    assert {c.warehouse_name for c in spec.columns if c.required} < set(required)
+    assert {"file_sha256", "period", "source_row"} < set(required)
 
 
 def test_committed_value_sets_match_the_definitions():
@@ -88,11 +93,7 @@ def _compile(sql: str, home) -> subprocess.CompletedProcess:
             sql,
         ],
         cwd=paths.DBT_PROJECT_DIR,
-        env={
-            **os.environ,
-            "INDICATORS_HOME": str(home),
-            "DBT_PROFILES_DIR": str(paths.DBT_PROJECT_DIR),
-        },
+        env=dbt_command_env(home),
         capture_output=True,
         text=True,
     )

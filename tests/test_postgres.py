@@ -19,16 +19,19 @@ from orchestration.instance import dagster_yaml, open_instance
 from orchestration.runner import run_pipeline
 
 
-def test_the_instance_config_names_postgres_only_when_the_settings_ask():
-    assert "storage" not in yaml.safe_load(dagster_yaml(None))
-    literal = yaml.safe_load(dagster_yaml("postgresql://dagster@127.0.0.1:5433/dagster"))
+def test_the_instance_config_names_postgres_only_when_the_settings_ask(tmp_path):
+    sqlite = yaml.safe_load(dagster_yaml(tmp_path, None))
+    assert "storage" not in sqlite
+    assert sqlite["event_log_storage"]["config"]["base_dir"] == str(tmp_path / "history" / "runs")
+    literal = yaml.safe_load(dagster_yaml(tmp_path, "postgresql://dagster@127.0.0.1:5433/dagster"))
     # A bare postgresql:// would make SQLAlchemy 2.1 look for psycopg 3, not installed.
     assert literal["storage"]["postgres"]["postgres_url"] == (
         "postgresql+psycopg2://dagster@127.0.0.1:5433/dagster"
     )
-    from_env = yaml.safe_load(dagster_yaml("env:DAGSTER_PG_URL"))
+    from_env = yaml.safe_load(dagster_yaml(tmp_path, "env:DAGSTER_PG_URL"))
     assert from_env["storage"]["postgres"]["postgres_url"] == {"env": "DAGSTER_PG_URL"}
     assert from_env["run_coordinator"] == literal["run_coordinator"]  # the rest unchanged
+    assert "event_log_storage" not in literal  # PostgreSQL's storage holds the events
 
 
 def _postgres_binary(name: str) -> str:

@@ -3,7 +3,7 @@ Expectations suites, so a column's label, whether it may be empty, its allowed v
 reference table it must match are written once, in ``ingest_templates/returns/<return>.yml``:
 
 - each return's staging properties (``models/staging/stg_raw__<return>.yml``): descriptions
-  and tests;
+  and tests (the required columns in one ``not_null_columns`` test of the model);
 - the macro ``return_value_sets`` (``macros/return_value_sets.sql``): the allowed values the
   models' business rules name through ``return_value(...)``, checked when dbt compiles.
 
@@ -18,15 +18,15 @@ from pathlib import Path
 
 from orchestration.contract.return_spec import ColumnSpec, ReturnSpec
 
-# The lineage every staging model of a return starts with (macro lineage_columns).
+# The lineage every staging model of a return starts with (macro lineage_columns); never empty.
 _LINEAGE = (
     (
         "file_sha256",
         "The archived file the row came from.",
-        ["not_null", "relationships: {arguments: {to: ref('stg_raw__files'), field: file_sha256}}"],
+        ["relationships: {arguments: {to: ref('stg_raw__files'), field: file_sha256}}"],
     ),
-    ("period", "报告期, YYYY-MM.", ["not_null"]),
-    ("source_row", "The row number as Excel shows it in the data sheet.", ["not_null"]),
+    ("period", "报告期, YYYY-MM.", []),
+    ("source_row", "The row number as Excel shows it in the data sheet.", []),
 )
 
 # Column types whose values must be a row of a reference seed: (seed, its column).
@@ -43,9 +43,6 @@ def _quoted(text: str) -> str:
 
 def _column_tests(column: ColumnSpec) -> list[str]:
     tests = []
-    if column.required:
-        # A required cell left empty is an error, and a row with an error is never loaded.
-        tests.append("not_null")
     if column.values:
         values = ", ".join(_quoted(v) for v in column.values)
         tests.append(f"accepted_values: {{arguments: {{values: [{values}]}}}}")
@@ -61,6 +58,12 @@ def _column_lines(name: str, description: str, tests: list[str]) -> list[str]:
         lines.append("        data_tests:")
         lines.extend(f"          - {t}" for t in tests)
     return lines
+
+
+def _required_columns(spec: ReturnSpec) -> list[str]:
+    # A required cell left empty is an error, and a row with an error is never loaded.
+    required = [column.warehouse_name for column in spec.columns if column.required]
+    return [name for name, _, _ in _LINEAGE] + required
 
 
 def staging_model_name(spec: ReturnSpec) -> str:
@@ -80,6 +83,10 @@ def staging_properties_text(spec: ReturnSpec) -> str:
         "models:",
         f"  - name: {staging_model_name(spec)}",
         f"    description: {_quoted(description)}",
+        "    data_tests:",
+        "      - not_null_columns:",
+        "          arguments:",
+        f"            column_names: [{', '.join(_required_columns(spec))}]",
         "    columns:",
     ]
     for name, text, tests in _LINEAGE:

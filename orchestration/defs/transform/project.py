@@ -26,6 +26,15 @@ def dbt_executable() -> str:
     return str(Path(sys.executable).parent / "dbt")
 
 
+def dbt_command_env(home: Path | None = None) -> dict[str, str]:
+    """The environment of a dbt command of this project: the profile beside the project, and
+    the warehouse home the profile renders (this process's when not given)."""
+    env = {**os.environ, "DBT_PROFILES_DIR": str(paths.DBT_PROJECT_DIR)}
+    if home is not None:
+        env[paths.HOME_ENV_VAR] = str(home)
+    return env
+
+
 def _newest_source_mtime(project_dir: Path) -> float:
     newest = (project_dir / "dbt_project.yml").stat().st_mtime
     for folder in ("models", "seeds", "macros", "tests"):
@@ -45,7 +54,7 @@ def ensure_dbt_manifest(project: DbtProject = indicators_dbt_project) -> Path:
     subprocess.run(
         [dbt_executable(), "parse", "--quiet"],
         cwd=project.project_dir,
-        env={**os.environ, "DBT_PROFILES_DIR": str(project.profiles_dir)},
+        env={**dbt_command_env(), "DBT_PROFILES_DIR": str(project.profiles_dir)},
         check=True,
     )
     return manifest
