@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.run_steps import STEPS, step_seconds_in
+from orchestration.runtime.polling import wait_until
 
 
 @dataclass(frozen=True)
@@ -42,16 +43,6 @@ def _server_up(port: int) -> bool:
             return r.status == 200
     except OSError:
         return False
-
-
-def _wait(predicate, timeout: float, what: str, every: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every)
-    raise RuntimeError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 def _published(published_db: Path, file_name: str) -> bool:
@@ -114,7 +105,7 @@ def drop_to_published(
     )
     drops = []
     try:
-        _wait(lambda: _server_up(port), 180, "the web UI", every=0.5)
+        wait_until(lambda: _server_up(port), 180, "the web UI", every=0.5)
         published = home / "indicators.duckdb"
         for n, (dept, path) in enumerate(files):
             folder = home / "intake" / dept
@@ -124,9 +115,14 @@ def drop_to_published(
             dropped_at = time.time()
             start = time.perf_counter()
             os.replace(staged, folder / path.name)
-            _wait(lambda p=path: _published(published, p.name), timeout, f"{path.name} published")
+            wait_until(
+                lambda p=path: _published(published, p.name),
+                timeout,
+                f"{path.name} published",
+                every=0.1,  # the drop's time is measured to this step
+            )
             seconds = time.perf_counter() - start
-            _wait(
+            wait_until(
                 lambda p=path, t=dropped_at: _parts(home, t, p.name).get("publish"),
                 60,
                 "run end",

@@ -36,6 +36,7 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.drop_to_published import drop_to_published  # noqa: E402
 from benchmarks.drop_to_published import summary as latency_summary  # noqa: E402
+from benchmarks.homes import fresh_home  # noqa: E402
 from benchmarks.run_steps import STEPS, step_seconds  # noqa: E402
 from benchmarks.scale import scale_figures  # noqa: E402
 from orchestration import paths  # noqa: E402
@@ -171,12 +172,6 @@ def baseline_load(path: Path) -> None:
 
 
 # --- the product ----------------------------------------------------------------------
-
-
-def fresh_home(root: Path) -> Path:
-    home = Path(tempfile.mkdtemp(dir=root, prefix="home-"))
-    (home / "settings.yml").write_text("intake_settle_seconds: 0\n", encoding="utf-8")
-    return home
 
 
 def run_indicators(home: Path, drops: list[tuple[str, Path]]) -> str:

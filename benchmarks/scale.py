@@ -15,7 +15,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import zipfile
@@ -24,6 +23,7 @@ from pathlib import Path
 
 import psutil
 
+from benchmarks.homes import fresh_home
 from benchmarks.run_steps import step_seconds
 from orchestration import paths
 from orchestration.contract.reference import load_reference
@@ -194,12 +194,6 @@ def query_ms(home: Path, times: int = 5) -> tuple[float, float]:
     return progress_ms, filtered_ms
 
 
-def new_home(root: Path) -> Path:
-    home = Path(tempfile.mkdtemp(dir=root, prefix="scale-home-"))
-    (home / "settings.yml").write_text("intake_settle_seconds: 0\n", encoding="utf-8")
-    return home
-
-
 def one_new_file(home: Path, new_file: tuple[str, Path]) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of `indicators run` taking one new file, from its
     intake folder to the published snapshot."""
@@ -237,7 +231,7 @@ def scale_figures(root: Path, counts: tuple[int, ...], progress) -> dict[str, fl
     """``scale.<N>.*`` figures for each archive size, and the ratios at the largest."""
     results: dict[str, float] = {}
     new_file = new_jobs_file(root)
-    empty_home = new_home(root)
+    empty_home = fresh_home(root, prefix="scale-home-")
     indicators(empty_home, "run", "--as-of", AS_OF)  # built once, as every home is
     empty, _ = one_new_file(empty_home, new_file)
     results["scale.one_file_on_empty.seconds"] = empty
@@ -245,7 +239,7 @@ def scale_figures(root: Path, counts: tuple[int, ...], progress) -> dict[str, fl
     for count in counts:
         start = time.perf_counter()
         files = archive_files(root / "scale-files", count)
-        home = new_home(root)
+        home = fresh_home(root, prefix="scale-home-")
         fill_archive(home, files)
         progress(f"  {len(files):,} archived files made in {time.perf_counter() - start:.0f} s")
         # The first replay answers every file, as their runs did over the years; the one

@@ -152,12 +152,9 @@ def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
 
 def wait_until(predicate: Callable[[], object], timeout: float, what: str, every: float = 0.2):
     """The first truthy value of ``predicate``, polled; fails the test after ``timeout`` s."""
-    import time
+    from orchestration.runtime.polling import wait_until as poll
 
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every)
-    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+    try:
+        return poll(predicate, timeout, what, every)
+    except TimeoutError as exc:
+        pytest.fail(str(exc))

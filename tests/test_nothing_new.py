@@ -116,6 +116,11 @@ def test_a_build_check_compares_the_inputs_now_with_the_build_and_the_snapshot()
     assert not BuildCheck(now, built, LastBuild(now, "run-0")).unchanged
     moved = BuildInputs(4, "2026-11-11 10:00:00", "abc", AS_OF)
     assert not BuildCheck(moved, built, built).unchanged
+    # New files leave the seed tables as they were; new sources (a seed edited) do not.
+    assert BuildCheck(moved, built, built).seeds_loaded
+    edited = BuildInputs(3, "2026-11-10 09:30:00", "abd", AS_OF)
+    assert not BuildCheck(edited, built, built).seeds_loaded
+    assert not BuildCheck(now, None, None).seeds_loaded
 
 
 # --- real runs --------------------------------------------------------------------------
@@ -178,3 +183,55 @@ def test_nothing_new_builds_nothing_and_anything_new_builds(home, warehouse, fil
     assert query(
         warehouse.published_db, "select count(distinct period) from marts.fct_jobs_street_monthly"
     ) == [(2,)]
+
+
+def _seed_keys() -> set:
+    import json
+
+    from orchestration.defs.transform.assets import IndicatorsDbtTranslator
+    from orchestration.defs.transform.project import indicators_dbt_project
+
+    manifest = json.loads(indicators_dbt_project.manifest_path.read_text(encoding="utf-8"))
+    translator = IndicatorsDbtTranslator()
+    return {
+        translator.get_asset_key(node)
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "seed"
+    }
+
+
+def _materialized(result) -> set:
+    return {
+        e.step_materialization_data.materialization.asset_key
+        for e in result.all_events
+        if e.is_step_materialization
+    }
+
+
+@pytest.mark.slow
+def test_seeds_are_loaded_again_only_when_the_project_sources_change(
+    home, warehouse, fill_jobs, monkeypatch
+):
+    fill_jobs(warehouse.intake_root / "rsj" / "jobs_2026-01.xlsx", "2026-01")
+    first = run_pipeline(home, as_of=AS_OF)
+    seeds = _seed_keys()
+    assert first.success and seeds and seeds <= _materialized(first)
+
+    # A new file: the seed tables stay as the same seed files made them; the marts move.
+    fill_jobs(warehouse.intake_root / "rsj" / "jobs_2026-02.xlsx", "2026-02")
+    second = run_pipeline(home, as_of=AS_OF)
+    assert second.success and published(second)
+    assert not seeds & _materialized(second)
+    assert query(
+        warehouse.published_db, "select count(distinct period) from marts.fct_jobs_street_monthly"
+    ) == [(2,)]
+    assert query(warehouse.published_db, "select count(*) from reference.target_register")[0][0]
+
+    # The project's sources changed (a seed edited, say): the seeds are loaded again.
+    from orchestration.build import build_inputs
+
+    edited = sources_digest() + "-edited"
+    monkeypatch.setattr(build_inputs, "sources_digest", lambda: edited)
+    fill_jobs(warehouse.intake_root / "rsj" / "jobs_2026-03.xlsx", "2026-03")
+    third = run_pipeline(home, as_of=AS_OF)
+    assert third.success and seeds <= _materialized(third)

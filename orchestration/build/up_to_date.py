@@ -9,14 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.build.build_inputs import (
-    BuildCheck,
-    LastBuild,
-    current_inputs,
-    last_build,
-    published_build,
-    sources_digest,
-)
+from orchestration.build.build_inputs import LastBuild, check_build
 from orchestration.defs.resources import WarehouseResource
 from orchestration.load.raw_store import RawStore
 
@@ -37,11 +30,7 @@ def published_build_if_current(warehouse: WarehouseResource, as_of: str) -> Last
             recorded = RawStore(con, {}).recorded_delivery_ids()
             if warehouse.archive.delivery_ids() - recorded:
                 return None  # archived by a run that stopped before loading them
-            check = BuildCheck(
-                current_inputs(con, sources_digest(), as_of),
-                last_build(con),
-                published_build(warehouse.published_db),
-            )
+            check = check_build(con, warehouse.published_db, as_of)
         except duckdb.CatalogException:
             return None  # no raw tables yet
         finally:

@@ -17,11 +17,8 @@ from orchestration import paths
 from orchestration.build.build_inputs import (
     BuildCheck,
     BuildInputs,
-    current_inputs,
-    last_build,
-    published_build,
+    check_build,
     record_inputs,
-    sources_digest,
 )
 from orchestration.contract.findings import load_rules
 from orchestration.contract.reference import load_reference
@@ -191,11 +188,9 @@ class WarehouseResource(dg.ConfigurableResource):
         """What a build would now be made from, against the last build and the snapshot."""
         con = self.connect_build()
         try:
-            now = current_inputs(con, sources_digest(), as_of)
-            built = last_build(con)
+            return check_build(con, self.published_db, as_of)
         finally:
             con.close()
-        return BuildCheck(now, built, published_build(self.published_db))
 
     def record_build_inputs(self, inputs: BuildInputs, run_id: str) -> None:
         con = self.connect_build()
