@@ -60,7 +60,7 @@ def test_the_worker_runs_a_dropped_file_once_in_process_and_stops_when_asked(
             60,
             "the run to end",
         )
-        time.sleep(2)  # eight more looks at the intake: the work done is not done again
+        time.sleep(2)  # twenty more looks at the intake: the work done is not done again
         (run,) = _runs(home)
         assert run.tags["intake/worker"] == "true"
         assert run.tags[PROCESS_TAG].split("/")[1].startswith(f"{worker.pid}:")
