@@ -6,10 +6,12 @@ the next run, or the sensor, finds its process gone and closes it (see ``run_rec
 
 from __future__ import annotations
 
+import contextlib
 import os
-import time
 
 import psutil
+
+from orchestration.runtime.polling import wait_until
 
 
 def identity_of(pid: int) -> str:
@@ -53,6 +55,5 @@ def stop(identity: str, grace_seconds: float = 5.0) -> None:
             return
         # Polled, not waited on: a killed process that is not our child stays a zombie
         # until its own parent reaps it, and a zombie counts as stopped.
-        deadline = time.monotonic() + grace_seconds
-        while time.monotonic() < deadline and is_alive(identity):
-            time.sleep(0.1)
+        with contextlib.suppress(TimeoutError):
+            wait_until(lambda: not is_alive(identity), grace_seconds, "it to stop", every=0.1)

@@ -14,7 +14,6 @@ Dagster's own, so the web UI and the daemon read the same history.
 
 from __future__ import annotations
 
-import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,8 +39,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     """``SqliteEventLogStorage`` whose engines live as long as the storage."""
 
     def __init__(self, base_dir: str, inst_data=None):
-        self._engines: OrderedDict[str, Engine] = OrderedDict()
-        self._engines_lock = threading.Lock()
+        self._engines: OrderedDict[str, Engine] = OrderedDict()  # guarded by self._db_lock
         super().__init__(base_dir, inst_data)
 
     @classmethod
@@ -49,24 +47,23 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         return cls(inst_data=inst_data, **config_value)  # the parent's names its own class
 
     def _engine(self, shard: str) -> Engine:
-        with self._engines_lock:
-            engine = self._engines.get(shard)
-            if engine is not None:
-                self._engines.move_to_end(shard)
-                return engine
-            engine = create_engine(
-                self.conn_string_for_shard(shard),
-                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
-            )
-            db.event.listen(engine, "connect", _commit_without_fsync)
-            self._engines[shard] = engine
-            run_shards = [s for s in self._engines if s != INDEX_SHARD_NAME]
-            for old in run_shards[: max(0, len(run_shards) - _OPEN_RUN_SHARDS)]:
-                self._engines.pop(old).dispose()
+        engine = self._engines.get(shard)
+        if engine is not None:
+            self._engines.move_to_end(shard)
             return engine
+        engine = create_engine(
+            self.conn_string_for_shard(shard),
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+        )
+        db.event.listen(engine, "connect", _commit_without_fsync)
+        self._engines[shard] = engine
+        run_shards = [s for s in self._engines if s != INDEX_SHARD_NAME]
+        for old in run_shards[: max(0, len(run_shards) - _OPEN_RUN_SHARDS)]:
+            self._engines.pop(old).dispose()
+        return engine
 
     def _dispose_engines(self) -> None:
-        with self._engines_lock:
+        with self._db_lock:
             while self._engines:
                 self._engines.popitem()[1].dispose()
 
