@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +77,10 @@ def _stamp(moment: dt.datetime) -> str:
 BATCH_ROWS = 100_000
 BATCH_FILES = 2_000
 
+# Files being read while the run waits for an earlier one (or judges and loads a batch):
+# as many as the sandbox has workers, so none idles and few parsed files wait in memory.
+READ_AHEAD = 2
+
 
 def ingest_pending(
     archive: Archive,
@@ -102,19 +107,28 @@ def ingest_pending(
     results: list[FileResult] = []
     try:
         batch: list[_Read] = []
-        taken: set[str] = set()  # the batch's contents: a second copy waits for its answer
         rows = 0
-        for delivery in pending:
-            batch.append(run.read(delivery, taken))
-            taken.add(delivery.sha256)
-            rows += batch[-1].rows
+        for item in run.read_ahead(pending):
+            batch.append(item)
+            rows += item.rows
             if rows >= BATCH_ROWS or len(batch) >= BATCH_FILES:
                 results += run.judge_and_answer(batch)
-                batch, taken, rows = [], set(), 0
+                batch, rows = [], 0
         results += run.judge_and_answer(batch)
     finally:
         validator.close()
     return results
+
+
+def _started(
+    parse: Callable, path: Path, intake_department: str, ctx: ParseContext
+) -> Callable[[], ParsedReturn]:
+    """A read begun (a parser that reads ahead, such as the sandbox, has ``start``), or put
+    off until asked for (a plain function)."""
+    start = getattr(parse, "start", None)
+    if start is not None:
+        return start(path, intake_department, ctx)
+    return lambda: parse(path, intake_department, ctx)
 
 
 class _MadeAside:
@@ -143,6 +157,7 @@ class _Read:
     fault: FileFault | None = None
     judge: bool = True  # False when refused before reading (its name)
     suite_findings: list[Finding] | None = None  # its expectation suite's, once judged
+    reading: Callable[[], ParsedReturn] | None = None  # its read, started and not yet done
 
     @property
     def rows(self) -> int:
@@ -161,7 +176,26 @@ class _IngestRun:
 
     # --- read --------------------------------------------------------------------------
 
+    def read_ahead(self, pending: list[Delivery]) -> Iterator[_Read]:
+        """Each delivery read, in the order received, while the next ones are being read.
+
+        A file is planned before the files ahead of it are loaded: a second copy planned
+        as already taken, or a month refused before the archive's years were known, is
+        looked at again when its turn comes (``answer``)."""
+        taken: set[str] = set()  # contents planned for reading: a second copy is not read
+        reading: deque[_Read] = deque()
+        for delivery in pending:
+            reading.append(self.start_read(delivery, taken))
+            taken.add(delivery.sha256)
+            if len(reading) > READ_AHEAD:
+                yield self.finish_read(reading.popleft())
+        while reading:
+            yield self.finish_read(reading.popleft())
+
     def read(self, delivery: Delivery, taken: set[str]) -> _Read:
+        return self.finish_read(self.start_read(delivery, taken))
+
+    def start_read(self, delivery: Delivery, taken: set[str]) -> _Read:
         what = f"{delivery.intake_department}/{delivery.original_name} ({delivery.sha256[:12]})"
         item = _Read(delivery, what, self._parse_context(delivery))
         if delivery.sha256 in taken or self.store.first_delivery_of(delivery.sha256):
@@ -172,11 +206,18 @@ class _IngestRun:
             item.parsed = dataclasses.replace(item.parsed, findings=[bad_name])
             item.judge = False
             return item
+        item.reading = _started(
+            self.parse, self.archive.blob_path(delivery), delivery.intake_department, item.parse_ctx
+        )
+        return item
+
+    def finish_read(self, item: _Read) -> _Read:
+        reading, item.reading = item.reading, None
+        if reading is None:
+            return item
         try:
-            with file_stage(READ, what):
-                item.parsed = self.parse(
-                    self.archive.blob_path(delivery), delivery.intake_department, item.parse_ctx
-                )
+            with file_stage(READ, item.what):
+                item.parsed = reading()
         except FileFault as exc:
             item.fault, item.parsed = exc, exc.applied_to(item.parsed, self.ctx.rules)
         return item

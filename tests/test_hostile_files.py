@@ -186,6 +186,27 @@ def test_a_reader_that_dies_takes_only_its_file_down(tmp_path, fill_jobs, jobs_s
         assert len(healthy(path, "rsj", strict).rows) == 13
 
 
+def test_files_in_flight_when_a_reader_dies_are_read_again_alone(tmp_path, fill_jobs, strict):
+    """Files are read two at a time: a worker's death fails every file in flight, and each of
+    those is then read alone, so only a file that kills a worker by itself is a crash."""
+    import multiprocessing
+
+    from orchestration.read.sandbox import SandboxedParser
+
+    files = [fill_jobs(tmp_path / f"j{m}.xlsx", f"2026-0{m}") for m in (2, 3)]
+    with SandboxedParser(timeout_seconds=60) as parse:
+        reading = [parse.start(path, "rsj", strict) for path in files]
+        killed = multiprocessing.active_children()
+        for worker in killed:  # the workers die with both files in flight
+            worker.kill()
+        results = [read() for read in reading]
+    assert len(killed) == 2
+    assert [(r.period, r.accepted, len(r.rows)) for r in results] == [
+        ("2026-02", True, 13),
+        ("2026-03", True, 13),
+    ]
+
+
 def test_a_reader_that_hangs_is_stopped_at_the_timeout(tmp_path, fill_jobs, strict):
     from orchestration.read.sandbox import SandboxedParser
 

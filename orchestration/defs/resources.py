@@ -49,7 +49,9 @@ class WarehouseResource(dg.ConfigurableResource):
     max_columns: int = Field(default=256, ge=1, description="Most columns a data sheet may have.")
     # 1 GB keeps every process of a run under it; a 50,000-row directory peaks near 300 MB.
     parse_memory_mb: int = Field(
-        default=1024, ge=1, description="Memory cap of the child process that reads a file, in MB."
+        default=1024,
+        ge=1,
+        description="Memory cap of each child process that reads files (two read ahead), in MB.",
     )
     parse_timeout_seconds: int = Field(
         default=120, ge=1, description="Longest a file may take to read."
