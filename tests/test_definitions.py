@@ -169,3 +169,20 @@ def test_the_dbt_resource_opens_no_dbt_adapter_in_the_run_process(defs):
     the project never calls; making it cost every run ~0.6 s in the warm worker."""
     dbt = defs.resources["dbt"]
     assert dbt._initialize_dbt_core_adapter(["build", "--vars", "{}"]) is None
+
+
+def test_dbt_sends_no_usage_statistics_from_a_district_machine(defs):
+    """dagster-dbt turns dbt's anonymous usage statistics off for its own dbt processes; the
+    project turns them off for every other dbt (the manifest's parse, dbt run by hand, the
+    worker's dbt in process), so nothing about a district's warehouse leaves its network."""
+    import json
+
+    from orchestration.defs.transform.project import indicators_dbt_project
+
+    manifest = json.loads(indicators_dbt_project.manifest_path.read_text(encoding="utf-8"))
+    assert manifest["metadata"]["send_anonymous_usage_stats"] is False
+
+
+def test_only_the_long_lived_worker_builds_with_dbt_in_process(home):
+    assert build_definitions(home).resources["dbt"].in_process is False
+    assert build_definitions(home, in_process_dbt=True).resources["dbt"].in_process is True

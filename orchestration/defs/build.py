@@ -10,7 +10,9 @@ from pydantic import ValidationError
 from orchestration.defs.transform.project import ensure_dbt_manifest
 
 
-def build_definitions(home: Path) -> dg.Definitions:
+def build_definitions(home: Path, in_process_dbt: bool = False) -> dg.Definitions:
+    """The code location of ``home``; ``in_process_dbt`` for a long-lived process (the
+    intake worker), where dbt stays imported and its parsed project kept between runs."""
     # The dbt assets read the manifest when their module is imported: prepare it first.
     ensure_dbt_manifest()
     from orchestration.defs.ingest.assets import raw_tables
@@ -42,7 +44,9 @@ def build_definitions(home: Path) -> dg.Definitions:
         resources={
             "warehouse": warehouse,
             "dbt": InstalledDbtCliResource(
-                project_dir=indicators_dbt_project, dbt_executable=dbt_executable()
+                project_dir=indicators_dbt_project,
+                dbt_executable=dbt_executable(),
+                in_process=in_process_dbt,
             ),
         },
     )

@@ -6,11 +6,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, dbt_assets
 from pydantic import Field
 
 from orchestration.defs.pools import DUCKDB_WRITER
 from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.transform.dbt_cli import InstalledDbtCliResource
+from orchestration.defs.transform.dbt_in_process import build_in_process, builds_whole
 from orchestration.defs.transform.project import indicators_dbt_project
 from orchestration.runtime.failpoints import failpoint
 from orchestration.runtime.orphaned_build import recorded_build
@@ -49,7 +51,7 @@ def dbt_vars(config: DbtBuildConfig, today: dt.date) -> dict[str, Any]:
 )
 def warehouse_models(
     context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
+    dbt: InstalledDbtCliResource,
     warehouse: WarehouseResource,
     config: DbtBuildConfig,
 ):
@@ -84,12 +86,23 @@ def warehouse_models(
             return
         if whole and inputs.seeds_loaded:
             # The reference tables in the build database came from these very seed files.
-            args += ["--exclude", "resource_type:seed"]
-        invocation = dbt.cli(args, context=context, target_path=warehouse.dbt_target_path)
-        with recorded_build(warehouse.build_process_file, invocation.process.pid):
-            for event in invocation.stream():
+            # Cautious: the exclusion takes the seeds' own tests along, not the tests of
+            # models against them (a mart's target codes are still checked against the
+            # register); eager, dbt's default, would drop those too.
+            args += ["--exclude", "resource_type:seed", "--indirect-selection", "cautious"]
+        if dbt.in_process and builds_whole(context):
+            events = build_in_process(
+                args, context, indicators_dbt_project, warehouse.dbt_target_path
+            )
+            for event in events:
                 failpoint("build.event")
                 yield event
+        else:
+            invocation = dbt.cli(args, context=context, target_path=warehouse.dbt_target_path)
+            with recorded_build(warehouse.build_process_file, invocation.process.pid):
+                for event in invocation.stream():
+                    failpoint("build.event")
+                    yield event
         if whole:  # a subset built leaves the rest as they were: not a build of these inputs
             warehouse.record_build_inputs(inputs.now, context.run.run_id)
 

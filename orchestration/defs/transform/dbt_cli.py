@@ -9,6 +9,7 @@ from functools import cached_property
 
 from dagster_dbt import DbtCliResource
 from packaging import version
+from pydantic import Field
 
 
 class InstalledDbtCliResource(DbtCliResource):
@@ -22,6 +23,14 @@ class InstalledDbtCliResource(DbtCliResource):
     project calls neither (the row counts are the snapshot's metadata, counted once after
     publishing). That cost ~0.6 s of every run of the warm intake worker, ~1.5 s of a
     one-shot run."""
+
+    in_process: bool = Field(
+        default=False,
+        description=(
+            "Build every model in this process, with the project parsed once (the warm "
+            "intake worker); a subset, or a one-shot run, starts dbt as a subprocess."
+        ),
+    )
 
     @cached_property
     def _cli_version(self) -> version.Version:

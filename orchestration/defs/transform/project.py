@@ -35,7 +35,8 @@ def dbt_command_env(home: Path | None = None) -> dict[str, str]:
     return env
 
 
-def _newest_source_mtime(project_dir: Path) -> float:
+def newest_source_mtime(project_dir: Path) -> float:
+    """When a dbt file of the project last changed: a parsed manifest older is stale."""
     newest = (project_dir / "dbt_project.yml").stat().st_mtime
     for folder in ("models", "seeds", "macros", "tests"):
         for p in (project_dir / folder).rglob("*"):
@@ -46,7 +47,7 @@ def _newest_source_mtime(project_dir: Path) -> float:
 
 def ensure_dbt_manifest(project: DbtProject = indicators_dbt_project) -> Path:
     manifest = Path(project.manifest_path)
-    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime(
+    if manifest.exists() and manifest.stat().st_mtime >= newest_source_mtime(
         Path(project.project_dir)
     ):
         return manifest
