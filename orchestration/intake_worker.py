@@ -5,9 +5,9 @@ then for the queue, then for a new Python to import the code location (about 7 s
 before the run's first step. This process keeps the code location loaded, looks at the
 intake folders ten times a second, and runs the same job in process, recorded in the same
 Dagster instance: its runs are in the UI's run history like the sensor's, tagged with this
-process, so a run killed with it is closed and redone on the next start. Its builds run
-dbt in this process too, with the project parsed once (``dbt_in_process``): no Python
-started and no dbt imported for each build.
+process, so a run killed with it is closed and redone on the next start. (Building with
+dbt in this process, ``dbt_in_process``, is not switched on here yet: with it the worker
+did not exit on SIGTERM in CI.)
 
 `indicators ui` starts one beside the web UI and the daemon; `indicators watch` runs one
 alone. One worker per home: it holds an flock on ``.intake-worker.lock`` for its whole life
@@ -73,7 +73,7 @@ def watch(home: Path, stop: threading.Event | None = None) -> int:
     from orchestration.runner import execute_job, run_config
 
     stop = stop or threading.Event()
-    defs = build_definitions(home, in_process_dbt=True)
+    defs = build_definitions(home)
     warehouse = defs.resources["warehouse"]
     warehouse.ensure_folders()
     job = defs.resolve_job_def(ingest_and_publish_job.name)

@@ -215,6 +215,10 @@ def test_any_exception_reading_checking_or_loading_one_file_is_that_files_receip
     rsj = warehouse.intake_root / "rsj"
     for month in range(1, 6):
         fill_jobs(rsj / f"jobs_2026-{month:02d}.xlsx", f"2026-{month:02d}")
+    # A failpoint counts in its own process: one reader reads the files in order, so the
+    # 2nd read is the 2nd file's (two readers would share the files between them).
+    with (home / "settings.yml").open("a", encoding="utf-8") as settings:
+        settings.write("\nparse_workers: 1\n")
     monkeypatch.setenv(
         ENV_VAR, "read.file:2:raise,validate.file:2:raise,load.rows_inserted:2:raise"
     )

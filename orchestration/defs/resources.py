@@ -53,6 +53,11 @@ class WarehouseResource(dg.ConfigurableResource):
         ge=1,
         description="Memory cap of each child process that reads files (two read ahead), in MB.",
     )
+    parse_workers: int = Field(
+        default=2,
+        ge=1,
+        description="Child processes reading files, ahead of the run's loads (one per core).",
+    )
     parse_timeout_seconds: int = Field(
         default=120, ge=1, description="Longest a file may take to read."
     )
@@ -74,7 +79,9 @@ class WarehouseResource(dg.ConfigurableResource):
     )
 
     def sandboxed_parser(self) -> SandboxedParser:
-        return SandboxedParser(self.parse_memory_mb * MB, self.parse_timeout_seconds)
+        return SandboxedParser(
+            self.parse_memory_mb * MB, self.parse_timeout_seconds, self.parse_workers
+        )
 
     @property
     def limits(self) -> Limits:
