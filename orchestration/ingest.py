@@ -1,5 +1,6 @@
 """One run's ingest: every archived delivery not yet in the build database goes through
-the stages in order (read → validate → load → receipt), each file on its own.
+the stages in order (read → validate → load → receipt), each file judged on its own and
+the rows of a batch of files written together.
 
 Works from the archive's journal, not from the intake folder, so a run that died after
 archiving picks up where it stopped, and a rebuild replays the whole archive.
@@ -20,7 +21,7 @@ from orchestration.contract.findings import Finding, RuleCatalogue
 from orchestration.contract.reference import Reference
 from orchestration.contract.return_spec import Contract, ReturnSpec
 from orchestration.intake.archive import Archive, Delivery
-from orchestration.load.raw_store import RawStore, local_naive
+from orchestration.load.raw_store import BatchNotWritten, RawStore, local_naive
 from orchestration.read.limits import Limits
 from orchestration.read.return_parser import ParseContext, ParsedReturn, parse_return
 from orchestration.read.workbook import DEFAULT_LIMITS
@@ -273,7 +274,15 @@ class _IngestRun:
     # --- validate (the rest, file by file), load, receipt ----------------------------------
 
     def judge_and_answer(self, batch: list[_Read]) -> list[FileResult]:
+        """The batch's files answered in order, their rows written together at the end; if
+        that write fails, each file is answered again and written on its own, so a fault
+        stays with the file that caused it."""
         self.judge(batch)
+        try:
+            with self.store.batch():
+                return [self.answer(item) for item in batch]
+        except BatchNotWritten as exc:
+            log.error("writing %d files together failed (%s): one by one now", len(batch), exc)
         return [self.answer(item) for item in batch]
 
     def answer(self, item: _Read) -> FileResult:
@@ -393,8 +402,8 @@ class _IngestRun:
 
 @dataclass(frozen=True)
 class _Answer:
-    """Loads a file's rows and records it, writes its receipt, then commits: a crash before
-    the commit leaves the file to be taken again."""
+    """Stages a file's rows and record, writes its receipt, then commits it (within a batch,
+    written with the batch): a crash before the write leaves the file to be taken again."""
 
     delivery: Delivery
     department_name: str

@@ -9,6 +9,7 @@ Real workbooks from the real templates, the real parser and suites, a real DuckD
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from decimal import Decimal
 
 import duckdb
@@ -22,6 +23,7 @@ from orchestration.ingest import IngestContext, ingest_pending
 from orchestration.intake.archive import Archive
 from orchestration.load.raw_store import LOCAL_TZ, RawStore
 from orchestration.read.return_parser import ParsedReturn, parse_return
+from orchestration.runtime import failpoints
 
 INDICATORS_DEPT = "fgj"
 
@@ -54,6 +56,7 @@ def filed(tmp_path, fill_jobs, fill_return, reference):
     returned_rows = jobs_rows(2026, 9, reference)
     returned_rows[0] = returned_rows[0] | {"new_jobs": "一百"}  # VALUE_NOT_INTEGER: returned
     drops = [
+        ("rsj", fill_jobs(files / "jobs_2026-08.xlsx", "2026-08"), _received(2)),
         ("rsj", jobs_2026, _received(3)),
         ("rsj", fill_jobs(files / "jobs_2025-12.xlsx", "2025-12"), _received(4)),
         ("rsj", fill_jobs(files / "更正.xlsx", "2026-09", phone="027-85889999"), _received(5)),
@@ -105,6 +108,162 @@ def test_kept_answers_equal_the_databases_after_a_run(tmp_path, filed, reference
     assert kept["first_year"] == 2025
     assert kept["current"][("rsj", "jobs", "2026-09")].original_name == "更正.xlsx"
     assert kept["months"]["2026-09"] and kept["ytd"]["2026-09"]
+
+
+_VERSIONS_BEFORE = """
+    with versions as (
+        select file_sha256, period,
+               row_number() over (
+                   partition by department_code, return_code, period
+                   order by received_at desc, file_sha256 desc
+               ) as newest_first
+        from raw.files
+        where outcome <> 'rejected' and return_code = ?
+          and department_code = ? and period < ? and left(period, 4) = left(?, 4)
+    )
+"""
+
+
+def _history_by_sql(con, spec, dept: str, period: str, columns) -> dict:
+    """The history checks' figures asked of the database: the current version of each
+    earlier month of the same year."""
+    args = [spec.code, dept, period, period]
+    if spec.code == "indicators":
+        rows = con.execute(
+            _VERSIONS_BEFORE
+            + """select i.target_code, v.period, i.month_value, i.ytd_value
+            from versions v join raw.indicators i using (file_sha256)
+            where v.newest_first = 1 order by v.period""",
+            args,
+        ).fetchall()
+        months: dict = {}
+        ytd: dict = {}
+        for code, month, value, year_to_date in rows:
+            if value is not None:
+                months.setdefault(code, {})[month] = float(value)
+            ytd[code] = None if year_to_date is None else float(year_to_date)
+        return {"months": months, "ytd": ytd}
+    sums = ", ".join(f"sum({c.name})" for c in columns)
+    rows = con.execute(
+        _VERSIONS_BEFORE
+        + f"""select v.period, {sums}
+        from versions v join raw.{spec.raw_table} t using (file_sha256)
+        where v.newest_first = 1 group by v.period""",
+        args,
+    ).fetchall()
+    return {
+        "totals": {
+            c.name: sorted(float(r[i + 1]) for r in rows if r[i + 1] is not None)
+            for i, c in enumerate(columns)
+        }
+    }
+
+
+def _history_kept(store, spec, dept: str, period: str, columns) -> dict:
+    if spec.code == "indicators":
+        return {
+            "months": store.earlier_month_values(dept, period),
+            "ytd": store.previous_ytd(dept, period),
+        }
+    totals = store.earlier_column_totals(spec, dept, period, columns)
+    return {"totals": {name: sorted(values) for name, values in totals.items()}}
+
+
+def test_history_answers_equal_the_database_asked_in_sql(tmp_path, filed, reference, validator):
+    """The history checks' figures, kept in memory as files commit (in batches), equal the
+    same question asked of the database in SQL, month by month."""
+    con = duckdb.connect(str(tmp_path / "build.duckdb"))
+    store = RawStore(con, load_returns())
+    store.ensure_schema()
+    jobs = load_returns()["jobs"]
+    # Asked before any file: the kept figures are read from the empty tables, then kept.
+    assert store.earlier_column_totals(jobs, "rsj", "2026-09", jobs.columns) == {
+        c.name: [] for c in jobs.columns
+    }
+    assert store.earlier_month_values(INDICATORS_DEPT, "2026-09") == {}
+    ctx = IngestContext(load_contract(), load_returns(), reference, load_rules())
+    ingest_pending(filed, store, tmp_path / "outbox", ctx, lambda: validator, parse_return)
+
+    months = con.execute(
+        "select distinct department_code, return_code, period from raw.files "
+        "where return_code is not null and period is not null"
+    ).fetchall()
+    asked = [(d, r, p) for d, r, p in months] + [("rsj", "jobs", "2026-12")]
+    compared = 0
+    for dept, code, period in asked:
+        spec = load_returns()[code]
+        columns = [c for c in spec.columns if c.type in ("count", "amount")]
+        kept = _history_kept(store, spec, dept, period, columns)
+        assert kept == _history_by_sql(con, spec, dept, period, columns), (dept, code, period)
+        compared += any(kept[k] for k in kept)
+    # Not all empty: the jobs of August and September, the indicators of two months.
+    assert compared >= 3
+    # A jobs month's totals count the correction, not the file it replaced.
+    (total,) = store.earlier_column_totals(jobs, "rsj", "2026-12", [jobs.columns[-1]]).values()
+    assert len(total) == 2
+
+
+def test_a_batch_that_fails_leaves_nothing_written_and_the_answers_as_before(tmp_path):
+    con = duckdb.connect(str(tmp_path / "build.duckdb"))
+    store = RawStore(con, load_returns())
+    store.ensure_schema()
+    archive = Archive(tmp_path / "archive")
+    deliveries = []
+    for n in (1, 2):
+        path = tmp_path / f"jobs_{n}.xlsx"
+        path.write_bytes(f"not read here {n}".encode())
+        deliveries.append(archive.receive(path, "rsj", _received(n)))
+    parsed = ParsedReturn(intake_department="rsj", return_code="jobs", period="2026-09")
+
+    with pytest.raises(RuntimeError, match="stopped"), store.batch():
+        for delivery in deliveries:
+            store.stage_file(delivery, parsed, "accepted", "receipt.xlsx")
+            store.commit_file()
+        # Held, not yet written: the answers already count them.
+        assert store.first_delivery_of(deliveries[1].sha256)[0] == "jobs_2.xlsx"
+        assert con.execute("select count(*) from raw.files").fetchone() == (0,)
+        raise RuntimeError("stopped")
+    assert con.execute("select count(*) from raw.deliveries").fetchone() == (0,)
+    assert store.first_delivery_of(deliveries[0].sha256) is None
+    assert store.current_version("rsj", "jobs", "2026-09") is None
+
+    with store.batch():
+        for delivery in deliveries:
+            store.stage_file(delivery, parsed, "accepted", "receipt.xlsx")
+            store.commit_file()
+    assert con.execute("select count(*) from raw.deliveries").fetchone() == (2,)
+    assert store.current_version("rsj", "jobs", "2026-09").file_sha256 == deliveries[1].sha256
+
+
+def test_a_batch_whose_write_fails_is_answered_again_file_by_file(
+    tmp_path, filed, reference, validator, monkeypatch, caplog
+):
+    """The batch's write raises (as a row no insert takes would): every file is answered
+    again and written on its own, with the answers of a run whose write went through."""
+    ctx = IngestContext(load_contract(), load_returns(), reference, load_rules())
+
+    def run(name: str):
+        con = duckdb.connect(str(tmp_path / f"{name}.duckdb"))
+        store = RawStore(con, load_returns())
+        store.ensure_schema()
+        results = ingest_pending(
+            filed, store, tmp_path / name, ctx, lambda: validator, parse_return
+        )
+        tables = {
+            t: con.execute(f"select * exclude (receipt_path) from raw.{t} order by all").fetchall()
+            for t in ("files", "deliveries")
+        } | {
+            t: con.execute(f"select * from raw.{t} order by all").fetchall()
+            for t in ("findings", "jobs", "indicators")
+        }
+        return [(r.original_name, r.outcome, r.rows_loaded) for r in results], tables
+
+    expected = run("whole")
+    monkeypatch.setenv(failpoints.ENV_VAR, "load.batch_written:1:raise")
+    monkeypatch.setattr(failpoints, "_reached", Counter())
+    assert run("one_by_one") == expected
+    assert failpoints._reached["load.batch_written"] == 1  # the file-by-file write has none
+    assert "one by one now" in caplog.text
 
 
 def test_a_file_discarded_mid_load_leaves_no_trace_in_the_kept_answers(tmp_path, reference):

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import duckdb
@@ -18,6 +19,7 @@ from orchestration.contract.return_spec import ReturnSpec
 from orchestration.intake.archive import Delivery
 from orchestration.read.return_parser import ParsedReturn
 from orchestration.runtime.failpoints import failpoint
+from orchestration.runtime.file_faults import ENVIRONMENT_ERRORS
 
 LOCAL_TZ = dt.timezone(dt.timedelta(hours=8), "CST")  # China Standard Time, no DST
 
@@ -99,14 +101,49 @@ LINEAGE_COLUMNS = (
 # A finding's fields as raw.findings names them.
 _FINDING_COLUMNS = {"sheet": "sheet_name", "row": "row_number", "column": "column_label"}
 
+_FILE_COLUMNS = (
+    "file_sha256",
+    "original_name",
+    "file_format",
+    "archive_path",
+    "intake_department",
+    "declared_department",
+    "department_code",
+    "return_code",
+    "template_version",
+    "period",
+    "reporting_unit",
+    "filer",
+    "phone",
+    "sheet_name",
+    "received_at",
+    "outcome",
+    "rows_read",
+    "rows_loaded",
+    "rows_rejected",
+    "blocking_findings",
+    "other_findings",
+    "receipt_path",
+)
+_DELIVERY_COLUMNS = (
+    "delivery_id",
+    "file_sha256",
+    "intake_department",
+    "original_name",
+    "received_at",
+    "is_duplicate",
+    "receipt_path",
+)
+
 
 def _arrow_columns(records: list[dict], renamed: dict[str, str] | None = None) -> dict:
-    """Records of the same keys as Arrow columns, typed from their values: DuckDB scans Arrow
-    without the per-value inspection a pandas object column costs, and casts on insert."""
+    """Records (keys may differ between files) as Arrow columns, typed from their values:
+    DuckDB scans Arrow without the per-value inspection a pandas object column costs, and
+    casts on insert."""
     renamed = renamed or {}
     columns = {}
-    for key in records[0]:
-        values = [r[key] for r in records]
+    for key in dict.fromkeys(k for r in records for k in r):
+        values = [r.get(key) for r in records]
         column = pa.array(values)
         if pa.types.is_decimal256(column.type):
             # Past 38 digits (such as 1E-40), which DuckDB cannot scan: as a float, which
@@ -114,6 +151,13 @@ def _arrow_columns(records: list[dict], renamed: dict[str, str] | None = None) -
             column = pa.array([float(v) if isinstance(v, Decimal) else v for v in values])
         columns[renamed.get(key, key)] = column
     return columns
+
+
+def _tuples_as_columns(names: tuple[str, ...], rows: list[tuple]) -> dict:
+    return {
+        name: pa.array(list(values))
+        for name, values in zip(names, zip(*rows, strict=True), strict=True)
+    }
 
 
 def local_naive(moment: dt.datetime) -> dt.datetime:
@@ -128,30 +172,53 @@ class EarlierVersion:
     received_at: dt.datetime
 
 
-@dataclass(frozen=True)
-class _Staged:
-    """A file staged and not yet committed: what its commit changes in the store's answers."""
+class BatchNotWritten(Exception):
+    """A batch's files could not be written together (one file's rows broke the insert):
+    nothing of them was written, and the store answers as before the batch."""
 
-    key: tuple[str, str | None, str | None]  # department, return, period
-    version: EarlierVersion
-    outcome: str
+
+@dataclass(frozen=True)
+class _FileRecord:
+    """One file as the raw tables take it, and what its commit changes in the store's
+    answers."""
+
+    delivery: tuple  # a raw.deliveries row
+    file: tuple | None = None  # a raw.files row; None for a duplicate's delivery
+    findings: list[dict] = field(default_factory=list)
+    table: str | None = None  # the return's raw table, if rows load
+    rows: list[dict] = field(default_factory=list)
+    lineage: tuple = ()  # file_sha256, department_code, period, sheet_name of each row
+    key: tuple[str, str | None, str | None] = ("", None, None)  # department, return, period
+    version: EarlierVersion | None = None
+    outcome: str = ""
 
 
 class RawStore:
     """The raw tables of one connection. A run's ingest asks the same questions for every
     file (is this content known, where do the kept years begin, what did the department
-    file before): the answers are kept between files and brought up to date as each file
-    is committed, instead of a query per file, which a rebuild of years would pay
-    thousands of times. Only this store's own writes change them."""
+    file before): the answers are read from the database once, kept in memory and brought
+    up to date as each file is committed, instead of a query per file, which a rebuild of
+    years would pay thousands of times. Only this store's own writes change them.
+
+    Inside ``batch()`` a committed file is held and the batch's files are written together,
+    a few statements in one transaction, instead of a transaction of several statements
+    per file: the answers already count the held files."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, specs: dict[str, ReturnSpec]):
         self.con = con
         self.specs = specs
-        self._recorded_hashes: set[str] | None = None
+        self._held: list[_FileRecord] | None = None  # a batch's committed files, unwritten
+        self._staged: _FileRecord | None = None
+        self._forget()
+
+    def _forget(self) -> None:
+        """Drop every kept answer: each is read from the database again when next asked."""
+        self._files: dict[str, tuple] | None = None  # content hash -> its first delivery
         self._first_year: list[int | None] = []  # empty: not read yet
-        self._indicator_history: dict[tuple[str, str], list[tuple]] = {}
-        self._current_versions: dict[tuple[str, str, str], EarlierVersion] | None = None
-        self._staged: _Staged | None = None
+        # (department, return) -> period -> the current version of that month
+        self._current: dict[tuple[str, str], dict[str, EarlierVersion]] | None = None
+        self._indicator_rows: dict[str, list[tuple]] | None = None  # hash -> its rows
+        self._totals: dict[str, dict[str, dict[str, object]]] = {}  # table -> hash -> sums
 
     def ensure_schema(self) -> None:
         self.con.execute(_FIXED_TABLES)
@@ -175,22 +242,20 @@ class RawStore:
             ],
         )
 
+    # --- answers ---------------------------------------------------------------------------
+
     def recorded_delivery_ids(self) -> set[str]:
         rows = self.con.execute("select delivery_id from raw.deliveries").fetchall()
         return {r[0] for r in rows}
 
     def first_delivery_of(self, sha256: str) -> tuple[str, dt.datetime, str, str] | None:
         """Name, time received, return and period of the file's first delivery, if any."""
-        if self._recorded_hashes is None:
-            rows = self.con.execute("select file_sha256 from raw.files").fetchall()
-            self._recorded_hashes = {r for (r,) in rows}
-        if sha256 not in self._recorded_hashes:
-            return None
-        return self.con.execute(
-            "select original_name, received_at, return_code, period from raw.files "
-            "where file_sha256 = ?",
-            [sha256],
-        ).fetchone()
+        if self._files is None:
+            rows = self.con.execute(
+                "select file_sha256, original_name, received_at, return_code, period from raw.files"
+            ).fetchall()
+            self._files = {r[0]: tuple(r[1:]) for r in rows}
+        return self._files.get(sha256)
 
     def first_period_year(self) -> int | None:
         """The earliest year any accepted file is for: where the years the warehouse keeps begin."""
@@ -202,9 +267,8 @@ class RawStore:
             self._first_year = [row[0] if row else None]
         return self._first_year[0]
 
-    def current_version(self, dept: str, return_code: str, period: str) -> EarlierVersion | None:
-        """The version of the month a new file would replace: the newest not returned."""
-        if self._current_versions is None:
+    def _current_versions(self) -> dict[tuple[str, str], dict[str, EarlierVersion]]:
+        if self._current is None:
             rows = self.con.execute(
                 """
                 select department_code, return_code, period,
@@ -217,42 +281,46 @@ class RawStore:
                 ) = 1
                 """
             ).fetchall()
-            self._current_versions = {tuple(r[:3]): EarlierVersion(*r[3:]) for r in rows}
-        return self._current_versions.get((dept, return_code, period))
+            self._current = {}
+            for dept, code, period, *version in rows:
+                self._current.setdefault((dept, code), {})[period] = EarlierVersion(*version)
+        return self._current
 
-    def _current_versions_sql(self) -> str:
-        return """
-            with versions as (
-                select file_sha256, period,
-                       row_number() over (
-                           partition by department_code, return_code, period
-                           order by received_at desc, file_sha256 desc
-                       ) as newest_first
-                from raw.files
-                where outcome <> 'rejected' and return_code = ?
-                  and department_code = ? and period < ? and left(period, 4) = left(?, 4)
-            )
-        """
+    def current_version(self, dept: str, return_code: str, period: str) -> EarlierVersion | None:
+        """The version of the month a new file would replace: the newest not returned."""
+        return self._current_versions().get((dept, return_code), {}).get(period)
+
+    def _earlier_versions(self, dept: str, return_code: str, period: str):
+        """(period, file hash) of the department's current versions of the same year before
+        ``period``."""
+        months = self._current_versions().get((dept, return_code), {})
+        year = period[:4]
+        return [(p, v.file_sha256) for p, v in months.items() if p < period and p[:4] == year]
 
     def earlier_column_totals(
         self, spec, dept: str, period: str, columns
     ) -> dict[str, list[float]]:
         """Each column's monthly totals in the department's current files before ``period``."""
-        sums = ", ".join(f"sum({c.name})" for c in columns)
-        rows = self.con.execute(
-            self._current_versions_sql()
-            + f"""
-            select v.period, {sums}
-            from versions v join raw.{spec.raw_table} t using (file_sha256)
-            where v.newest_first = 1
-            group by v.period
-            """,
-            [spec.code, dept, period, period],
-        ).fetchall()
+        totals = self._file_totals(spec)
+        earlier = [
+            totals.get(sha, {}) for _, sha in self._earlier_versions(dept, spec.code, period)
+        ]
         return {
-            c.name: [float(r[i + 1]) for r in rows if r[i + 1] is not None]
-            for i, c in enumerate(columns)
+            c.name: [float(t[c.name]) for t in earlier if t.get(c.name) is not None]
+            for c in columns
         }
+
+    def _file_totals(self, spec) -> dict[str, dict[str, object]]:
+        if spec.raw_table not in self._totals:
+            names = _summed(spec)
+            sums = "".join(f", sum({n})" for n in names)
+            rows = self.con.execute(
+                f"select file_sha256{sums} from raw.{spec.raw_table} group by file_sha256"
+            ).fetchall()
+            self._totals[spec.raw_table] = {
+                r[0]: dict(zip(names, r[1:], strict=True)) for r in rows
+            }
+        return self._totals[spec.raw_table]
 
     def previous_ytd(self, dept: str, period: str) -> dict[str, float | None]:
         """本年累计值 of each target in the department's latest current file before ``period``
@@ -274,19 +342,70 @@ class RawStore:
 
     def _indicators_before(self, dept: str, period: str) -> list[tuple]:
         """(target, month, 本月值, 本年累计值) of the department's current indicators files
-        of the same year before ``period``: one query for all of a file's history checks."""
-        key = (dept, period)
-        if key not in self._indicator_history:
-            self._indicator_history[key] = self.con.execute(
-                self._current_versions_sql()
-                + """
-                select i.target_code, v.period, i.month_value, i.ytd_value
-                from versions v join raw.indicators i using (file_sha256)
-                where v.newest_first = 1
-                """,
-                ["indicators", dept, period, period],
-            ).fetchall()
-        return self._indicator_history[key]
+        of the same year before ``period``."""
+        rows = self._indicator_rows_by_file()
+        return [
+            (code, month, value, ytd)
+            for month, sha in self._earlier_versions(dept, "indicators", period)
+            for code, value, ytd in rows.get(sha, [])
+        ]
+
+    def _indicator_rows_by_file(self) -> dict[str, list[tuple]]:
+        if self._indicator_rows is None:
+            self._indicator_rows = {}
+            for sha, *row in self.con.execute(
+                "select file_sha256, target_code, month_value, ytd_value from raw.indicators"
+            ).fetchall():
+                self._indicator_rows.setdefault(sha, []).append(tuple(row))
+        return self._indicator_rows
+
+    def _read_answers(self) -> None:
+        """Every kept answer read now: a file held in a batch is not in the database, so an
+        answer first read after it would miss it."""
+        self.first_delivery_of("")
+        self.first_period_year()
+        self._current_versions()
+        for spec in self.specs.values():
+            self._file_totals(spec)
+        if "indicators" in self.specs:
+            self._indicator_rows_by_file()
+
+    # --- writes ----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Files committed inside are written together when it ends, in one transaction.
+
+        If the body raises, nothing of the batch is written (its files are taken again by
+        the next run, as a file whose run died before its commit). If the write fails, the
+        store answers as before the batch and ``BatchNotWritten`` says so: the caller takes
+        the files again one by one, so one file's fault stays that file's."""
+        self._read_answers()
+        self._held = []
+        try:
+            yield
+            held, self._held = self._held, None
+            self._write(held)
+        finally:
+            if self._held is not None:
+                self._held = None
+                self._forget()
+
+    def _write(self, held: list[_FileRecord]) -> None:
+        if not held:
+            return
+        self.con.begin()
+        try:
+            self._insert(held)
+            failpoint("load.batch_written")
+            self.con.commit()
+        except BaseException as exc:
+            with contextlib.suppress(duckdb.Error):
+                self.con.rollback()
+            self._forget()
+            if isinstance(exc, ENVIRONMENT_ERRORS) or not isinstance(exc, Exception):
+                raise
+            raise BatchNotWritten(f"{len(held)} files: {type(exc).__name__}: {exc}") from exc
 
     def stage_file(
         self,
@@ -295,123 +414,180 @@ class RawStore:
         outcome: str,
         receipt_path: str,
     ) -> None:
-        """Record one new file, its findings and (if it loads) its rows in a transaction
-        left open: ``commit_file`` once its receipt is written, or ``discard_file``."""
-        rows = parsed.rows_to_load
-        loaded = len(rows)
-        blocking = sum(f.blocking for f in parsed.findings)
-        received = local_naive(delivery.received)
-        self.con.begin()
+        """Record one new file, its findings and (if it loads) its rows, to be kept by
+        ``commit_file`` once its receipt is written, or dropped by ``discard_file``. Outside a
+        batch they are written now, in a transaction left open until then."""
+        record = self._record(delivery, parsed, outcome, receipt_path)
         try:
-            self.con.execute(
-                "insert into raw.files values "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    delivery.sha256,
-                    delivery.original_name,
-                    delivery.blob.rsplit(".", 1)[-1] if "." in delivery.blob else None,
-                    delivery.blob,
-                    delivery.intake_department,
-                    parsed.declared_department,
-                    parsed.department_code,
-                    parsed.return_code,
-                    parsed.template_version,
-                    parsed.period,
-                    parsed.header.get("reporting_unit"),
-                    parsed.header.get("filer"),
-                    parsed.header.get("phone"),
-                    parsed.sheet_name,
-                    received,
-                    outcome,
-                    parsed.rows_read,  # counted as the parser met them
-                    loaded,  # the rows handed over to load
-                    # A refused file's rows are all refused (it loads whole or not at all);
-                    # an accepted one's, those the parser set aside. Counted apart from the
-                    # loaded rows, so the ledger test read = loaded + rejected can fail.
-                    parsed.rows_set_aside if parsed.accepted else parsed.rows_read,
-                    blocking,
-                    len(parsed.findings) - blocking,
-                    receipt_path,
-                ],
-            )
-            if parsed.findings:
-                findings = [f.as_row() for f in parsed.findings]
-                table = _arrow_columns(findings, _FINDING_COLUMNS)
-                table["finding_no"] = pa.array(range(1, len(findings) + 1), pa.int32())
-                self.con.register("new_findings", pa.table(table))
-                self.con.execute(
-                    "insert into raw.findings by name "
-                    "select *, ?::varchar as file_sha256 from new_findings",
-                    [delivery.sha256],
-                )
-                self.con.unregister("new_findings")
-            if rows:
-                spec = self.specs[parsed.return_code]
-                self.con.register("new_rows", pa.table(_arrow_columns(rows)))
-                self.con.execute(
-                    f"insert into raw.{spec.raw_table} by name select *, "
-                    "?::varchar as file_sha256, ?::varchar as department_code, "
-                    "?::varchar as period, ?::varchar as sheet_name from new_rows",
-                    [delivery.sha256, parsed.department_code, parsed.period, parsed.sheet_name],
-                )
-                self.con.unregister("new_rows")
+            if self._held is None:
+                self.con.begin()
+                self._insert([record])
+            if record.rows:
                 failpoint("load.rows_inserted")
-            self._record_delivery(delivery, is_duplicate=False, receipt_path=receipt_path)
         except BaseException:
             self.discard_file()
             raise
-        self._staged = _Staged(
-            (parsed.department_code, parsed.return_code, parsed.period),
-            EarlierVersion(delivery.sha256, delivery.original_name, received),
+        self._staged = record
+
+    def _record(
+        self, delivery: Delivery, parsed: ParsedReturn, outcome: str, receipt_path: str
+    ) -> _FileRecord:
+        rows = parsed.rows_to_load
+        blocking = sum(f.blocking for f in parsed.findings)
+        received = local_naive(delivery.received)
+        file = (
+            delivery.sha256,
+            delivery.original_name,
+            delivery.blob.rsplit(".", 1)[-1] if "." in delivery.blob else None,
+            delivery.blob,
+            delivery.intake_department,
+            parsed.declared_department,
+            parsed.department_code,
+            parsed.return_code,
+            parsed.template_version,
+            parsed.period,
+            parsed.header.get("reporting_unit"),
+            parsed.header.get("filer"),
+            parsed.header.get("phone"),
+            parsed.sheet_name,
+            received,
             outcome,
+            parsed.rows_read,  # counted as the parser met them
+            len(rows),  # the rows handed over to load
+            # A refused file's rows are all refused (it loads whole or not at all); an
+            # accepted one's, those the parser set aside. Counted apart from the loaded
+            # rows, so the ledger test read = loaded + rejected can fail.
+            parsed.rows_set_aside if parsed.accepted else parsed.rows_read,
+            blocking,
+            len(parsed.findings) - blocking,
+            receipt_path,
+        )
+        findings = [
+            f.as_row() | {"finding_no": n, "file_sha256": delivery.sha256}
+            for n, f in enumerate(parsed.findings, start=1)
+        ]
+        return _FileRecord(
+            delivery=self._delivery_row(delivery, False, receipt_path),
+            file=file,
+            findings=findings,
+            table=self.specs[parsed.return_code].raw_table if rows else None,
+            rows=rows,
+            lineage=(delivery.sha256, parsed.department_code, parsed.period, parsed.sheet_name),
+            key=(parsed.department_code, parsed.return_code, parsed.period),
+            version=EarlierVersion(delivery.sha256, delivery.original_name, received),
+            outcome=outcome,
         )
 
+    def _insert(self, records: list[_FileRecord]) -> None:
+        """The records' rows, one statement per table."""
+        files = [r.file for r in records if r.file is not None]
+        if files:
+            self._insert_columns("files", _tuples_as_columns(_FILE_COLUMNS, files))
+        findings = [f for r in records for f in r.findings]
+        if findings:
+            self._insert_columns("findings", _arrow_columns(findings, _FINDING_COLUMNS))
+        for table in dict.fromkeys(r.table for r in records if r.table):
+            loading = [r for r in records if r.table == table]
+            columns = _arrow_columns([row for r in loading for row in r.rows])
+            for name, at in zip(
+                ("file_sha256", "department_code", "period", "sheet_name"), range(4), strict=True
+            ):
+                columns[name] = pa.array(
+                    [r.lineage[at] for r in loading for _ in r.rows], pa.string()
+                )
+            self._insert_columns(table, columns)
+        deliveries = [r.delivery for r in records]
+        self._insert_columns("deliveries", _tuples_as_columns(_DELIVERY_COLUMNS, deliveries))
+
+    def _insert_columns(self, table: str, columns: dict) -> None:
+        self.con.register("new_rows", pa.table(columns))
+        try:
+            self.con.execute(f"insert into raw.{table} by name select * from new_rows")
+        finally:
+            self.con.unregister("new_rows")
+
     def commit_file(self) -> None:
-        self.con.commit()
         staged, self._staged = self._staged, None
-        self._indicator_history.clear()
-        if staged is None:
+        if self._held is None:
+            self.con.commit()
+        elif staged is not None:
+            self._held.append(staged)
+        if staged is not None:
+            self._count(staged)
+
+    def _count(self, record: _FileRecord) -> None:
+        """Bring the kept answers up to date with a committed file."""
+        version = record.version
+        if self._files is not None and version.file_sha256 not in self._files:
+            _, ret, period = record.key
+            self._files[version.file_sha256] = (
+                version.original_name,
+                version.received_at,
+                ret,
+                period,
+            )
+        if record.outcome == "rejected" or None in record.key:
             return
-        version = staged.version
-        if self._recorded_hashes is not None:
-            self._recorded_hashes.add(version.file_sha256)
-        if staged.outcome == "rejected" or None in staged.key:
-            return
-        year = int(staged.key[2][:4])
+        dept, ret, period = record.key
+        year = int(period[:4])
         if self._first_year:
             known = self._first_year[0]
             self._first_year = [year if known is None else min(known, year)]
-        if self._current_versions is not None:
-            current = self._current_versions.get(staged.key)
+        if self._current is not None:
+            months = self._current.setdefault((dept, ret), {})
+            current = months.get(period)
             if current is None or (version.received_at, version.file_sha256) > (
                 current.received_at,
                 current.file_sha256,
             ):
-                self._current_versions[staged.key] = version
+                months[period] = version
+        if not record.rows:
+            return
+        if ret == "indicators" and self._indicator_rows is not None:
+            self._indicator_rows[version.file_sha256] = [
+                (r.get("target_code"), r.get("month_value"), r.get("ytd_value"))
+                for r in record.rows
+            ]
+        totals = self._totals.get(record.table)
+        if totals is not None:
+            totals[version.file_sha256] = {
+                name: _sum(r.get(name) for r in record.rows) for name in _summed(self.specs[ret])
+            }
 
     def discard_file(self) -> None:
-        self.con.rollback()
         self._staged = None
-        self._indicator_history.clear()
-        for view in ("new_rows", "new_findings"):  # left registered by an insert that failed
+        if self._held is None:
+            self.con.rollback()
+        for view in ("new_rows",):  # left registered by an insert that failed
             with contextlib.suppress(duckdb.Error):
                 self.con.unregister(view)
 
     def record_duplicate(self, delivery: Delivery, receipt_path: str) -> None:
-        self._record_delivery(delivery, is_duplicate=True, receipt_path=receipt_path)
+        row = self._delivery_row(delivery, True, receipt_path)
+        if self._held is not None:
+            self._held.append(_FileRecord(delivery=row))
+        else:
+            self._insert_columns("deliveries", _tuples_as_columns(_DELIVERY_COLUMNS, [row]))
 
-    def _record_delivery(
-        self, delivery: Delivery, *, is_duplicate: bool, receipt_path: str
-    ) -> None:
-        self.con.execute(
-            "insert into raw.deliveries values (?, ?, ?, ?, ?, ?, ?)",
-            [
-                delivery.delivery_id,
-                delivery.sha256,
-                delivery.intake_department,
-                delivery.original_name,
-                local_naive(delivery.received),
-                is_duplicate,
-                receipt_path,
-            ],
+    @staticmethod
+    def _delivery_row(delivery: Delivery, is_duplicate: bool, receipt_path: str) -> tuple:
+        return (
+            delivery.delivery_id,
+            delivery.sha256,
+            delivery.intake_department,
+            delivery.original_name,
+            local_naive(delivery.received),
+            is_duplicate,
+            receipt_path,
         )
+
+
+def _summed(spec: ReturnSpec) -> list[str]:
+    """The columns whose monthly totals the history checks compare."""
+    return [c.name for c in spec.columns if c.type in ("count", "amount")]
+
+
+def _sum(values) -> object:
+    """A column's total as SQL's sum gives it: None when no value is set."""
+    present = [v for v in values if v is not None]
+    return sum(present) if present else None
