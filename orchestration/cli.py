@@ -282,8 +282,15 @@ def cmd_watch(args: argparse.Namespace) -> int:
     logging.getLogger("orchestration.intake_worker").setLevel(logging.INFO)
     logging.getLogger("dagster").setLevel(logging.WARNING)  # every event is in the UI
     stop = threading.Event()
-    # SIGTERM (from `indicators ui` stopping) lets a run in progress end first.
-    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+
+    def stop_after_the_run(signum, frame):
+        # SIGTERM (from `indicators ui` stopping) lets a run in progress end first.
+        logging.getLogger("orchestration.intake_worker").info(
+            "SIGTERM: stopping after the run in progress"
+        )
+        stop.set()
+
+    signal.signal(signal.SIGTERM, stop_after_the_run)
     try:
         return watch(paths.resolve_home(), stop)
     except KeyboardInterrupt:

@@ -71,16 +71,20 @@ def _stamp(moment: dt.datetime) -> str:
     return local_naive(moment).strftime("%Y-%m-%d %H:%M:%S")
 
 
-# A run reads files until this many rows (or files) wait, then judges them together and
-# loads them one by one: a validation (about 0.3 s whatever its rows) is paid once per
-# batch and return, not per file, and memory stays bounded when a rebuild replays years of
-# files (the rows bound it; 2,000 small returns hold a few tens of MB).
+# A run reads files until this many rows (or files) wait, then judges them together,
+# answers them one by one and writes their rows together: a validation (about 0.3 s
+# whatever its rows) and a write (a few statements) are paid once per batch, not per file,
+# and memory stays bounded when a rebuild replays years of files (the rows bound it; 2,000
+# small returns hold a few tens of MB).
 BATCH_ROWS = 100_000
 BATCH_FILES = 2_000
 
-# Files being read while the run waits for an earlier one (or judges and loads a batch):
-# as many as the sandbox has workers, so none idles and few parsed files wait in memory.
-READ_AHEAD = 2
+
+def _read_ahead_count(parse: Callable) -> int:
+    """Files being read while the run waits for an earlier one (or judges and loads a
+    batch): as many as the parser has workers, so none idles and few parsed files wait in
+    memory. A plain function reads when asked: none ahead."""
+    return getattr(parse, "workers", 0)
 
 
 def ingest_pending(
@@ -185,10 +189,11 @@ class _IngestRun:
         looked at again when its turn comes (``answer``)."""
         taken: set[str] = set()  # contents planned for reading: a second copy is not read
         reading: deque[_Read] = deque()
+        ahead = _read_ahead_count(self.parse)
         for delivery in pending:
             reading.append(self.start_read(delivery, taken))
             taken.add(delivery.sha256)
-            if len(reading) > READ_AHEAD:
+            if len(reading) > ahead:
                 yield self.finish_read(reading.popleft())
         while reading:
             yield self.finish_read(reading.popleft())

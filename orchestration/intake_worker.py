@@ -5,9 +5,8 @@ then for the queue, then for a new Python to import the code location (about 7 s
 before the run's first step. This process keeps the code location loaded, looks at the
 intake folders ten times a second, and runs the same job in process, recorded in the same
 Dagster instance: its runs are in the UI's run history like the sensor's, tagged with this
-process, so a run killed with it is closed and redone on the next start. (Building with
-dbt in this process, ``dbt_in_process``, is not switched on here yet: with it the worker
-did not exit on SIGTERM in CI.)
+process, so a run killed with it is closed and redone on the next start. It builds with dbt
+in its own process (``dbt_in_process``): the project parsed once, not a new dbt per run.
 
 `indicators ui` starts one beside the web UI and the daemon; `indicators watch` runs one
 alone. One worker per home: it holds an flock on ``.intake-worker.lock`` for its whole life
@@ -20,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import threading
 import time
 from contextlib import ExitStack
@@ -62,6 +62,18 @@ def _release(home: Path) -> None:
         (home / WORKER_FILE).unlink(missing_ok=True)
 
 
+def _restore(handlers: dict) -> None:
+    """Put back this process's signal handlers after a run. Dagster's in-process execution
+    maps SIGTERM to SIGINT's handler (for Kubernetes) and leaves it so: SIGTERM would then
+    raise KeyboardInterrupt wherever the worker happens to be, instead of letting it stop
+    between runs."""
+    if threading.current_thread() is not threading.main_thread():
+        return  # handlers belong to the main thread (a test may watch from another)
+    for sig, handler in handlers.items():
+        if signal.getsignal(sig) is not handler:
+            signal.signal(sig, handler)
+
+
 def watch(home: Path, stop: threading.Event | None = None) -> int:
     """Take settled files into runs until ``stop`` is set (or the process is stopped)."""
     from orchestration.contract.reference import load_reference
@@ -73,11 +85,12 @@ def watch(home: Path, stop: threading.Event | None = None) -> int:
     from orchestration.runner import execute_job, run_config
 
     stop = stop or threading.Event()
-    defs = build_definitions(home)
+    defs = build_definitions(home, in_process_dbt=True)
     warehouse = defs.resources["warehouse"]
     warehouse.ensure_folders()
     job = defs.resolve_job_def(ingest_and_publish_job.name)
     departments = list(load_reference().departments)
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
     with ExitStack() as claimed:
         if not _claim(home, claimed):
             log.warning("another intake worker takes this home's files: %s", running_worker(home))
@@ -107,6 +120,7 @@ def watch(home: Path, stop: threading.Event | None = None) -> int:
                     done.add(look.key)
                     tags = {"intake/files": str(len(look.identities)), "intake/worker": "true"}
                     result = execute_job(home, job, instance, run_config(), tags)
+                    _restore(handlers)
                     log.info("run %s: %s", result.run_id, "ok" if result.success else "failed")
                     seen = {}  # look again from scratch: the run took what it could
                 stop.wait(POLL_SECONDS)

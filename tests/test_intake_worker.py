@@ -30,6 +30,13 @@ def _runs(home: Path) -> list:
         return instance.get_runs()
 
 
+def _messages(home: Path, run_id: str) -> list[str]:
+    from orchestration.instance import open_instance
+
+    with open_instance(home) as instance:
+        return [entry.user_message for entry in instance.all_logs(run_id)]
+
+
 def _published_periods(db: Path) -> list:
     if not db.exists():
         return []
@@ -64,11 +71,17 @@ def test_the_worker_runs_a_dropped_file_once_in_process_and_stops_when_asked(
         (run,) = _runs(home)
         assert run.tags["intake/worker"] == "true"
         assert run.tags[PROCESS_TAG].split("/")[1].startswith(f"{worker.pid}:")
+        assert any("dbt build in this process" in m for m in _messages(home, run.run_id))
         assert list((warehouse.intake_root / "rsj").iterdir()) == []
 
         worker.send_signal(signal.SIGTERM)  # as `indicators ui` stops it
         assert worker.wait(timeout=30) == 0
         assert not (home / WORKER_FILE).exists()
+        # By its own handler, which Dagster's run had replaced, not by a KeyboardInterrupt.
+        log.flush()
+        assert (
+            "SIGTERM: stopping after the run in progress" in (home / "watch-test.log").read_text()
+        )
     finally:
         if worker.poll() is None:
             worker.kill()

@@ -47,6 +47,11 @@ def _start_worker(limit_bytes: int, parent_pid: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
 
 
+def _died(exc: BaseException) -> str:
+    """The reason a department reads when its file's reader died."""
+    return f"读取程序异常退出（{type(exc).__name__}）"
+
+
 class _Failed(Exception):
     """A file its worker could not read in time or in memory: answered as a crash."""
 
@@ -119,7 +124,7 @@ class SandboxedParser:
         try:
             return self._result(alone)
         except BrokenProcessPool as exc:
-            reason = f"读取程序异常退出（{type(exc).__name__}）"
+            reason = _died(exc)
         except _Failed as failed:
             reason = failed.reason
         return self._failed(path, intake_department, ctx, reason)
@@ -130,7 +135,7 @@ class SandboxedParser:
         except cf.TimeoutError:
             raise _Failed(f"读取超过 {self.timeout_seconds:g} 秒仍未完成") from None
         except MemoryError as exc:
-            raise _Failed(f"读取程序异常退出（{type(exc).__name__}）") from None
+            raise _Failed(_died(exc)) from None
 
     def _failed(
         self, path: Path, intake_department: str, ctx: ParseContext, reason: str
