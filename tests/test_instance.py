@@ -51,3 +51,27 @@ def test_a_home_made_with_dagsters_default_sqlite_storage_keeps_its_history(home
         latest = after.get_latest_materialization_event(dg.AssetKey("counted"))
         assert latest is not None and latest.run_id == run_id
         assert _check_outcomes(after)["check_1"] is False
+
+
+def test_the_event_log_looks_for_a_table_once_it_has_found_it(home, monkeypatch):
+    """Dagster asks whether a table exists before each check result it writes, each time
+    on a new engine; the pooled log asks SQLite until it has found the table, then no more
+    (a table not found is looked for again: a migration may add it)."""
+    from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+
+    asked: list[str] = []
+    parent = SqliteEventLogStorage.has_table
+
+    def counted_has_table(self, name):
+        asked.append(name)
+        return parent(self, name)
+
+    monkeypatch.setattr(SqliteEventLogStorage, "has_table", counted_has_table)
+    with open_instance(home) as instance:
+        for _ in range(2):
+            assert dg.materialize([counted], instance=instance, raise_on_error=False)
+        assert asked.count("asset_check_executions") == 1  # six check results written
+        assert _check_outcomes(instance) == {"check_0": True, "check_1": False, "check_2": True}
+        storage = instance.event_log_storage
+        assert not storage.has_table("no_such_table") and not storage.has_table("no_such_table")
+        assert asked.count("no_such_table") == 2
