@@ -101,40 +101,6 @@ LINEAGE_COLUMNS = (
 # A finding's fields as raw.findings names them.
 _FINDING_COLUMNS = {"sheet": "sheet_name", "row": "row_number", "column": "column_label"}
 
-_FILE_COLUMNS = (
-    "file_sha256",
-    "original_name",
-    "file_format",
-    "archive_path",
-    "intake_department",
-    "declared_department",
-    "department_code",
-    "return_code",
-    "template_version",
-    "period",
-    "reporting_unit",
-    "filer",
-    "phone",
-    "sheet_name",
-    "received_at",
-    "outcome",
-    "rows_read",
-    "rows_loaded",
-    "rows_rejected",
-    "blocking_findings",
-    "other_findings",
-    "receipt_path",
-)
-_DELIVERY_COLUMNS = (
-    "delivery_id",
-    "file_sha256",
-    "intake_department",
-    "original_name",
-    "received_at",
-    "is_duplicate",
-    "receipt_path",
-)
-
 
 def _arrow_columns(records: list[dict], renamed: dict[str, str] | None = None) -> dict:
     """Records (keys may differ between files) as Arrow columns, typed from their values:
@@ -151,13 +117,6 @@ def _arrow_columns(records: list[dict], renamed: dict[str, str] | None = None) -
             column = pa.array([float(v) if isinstance(v, Decimal) else v for v in values])
         columns[renamed.get(key, key)] = column
     return columns
-
-
-def _tuples_as_columns(names: tuple[str, ...], rows: list[tuple]) -> dict:
-    return {
-        name: pa.array(list(values))
-        for name, values in zip(names, zip(*rows, strict=True), strict=True)
-    }
 
 
 def local_naive(moment: dt.datetime) -> dt.datetime:
@@ -182,12 +141,12 @@ class _FileRecord:
     """One file as the raw tables take it, and what its commit changes in the store's
     answers."""
 
-    delivery: tuple  # a raw.deliveries row
-    file: tuple | None = None  # a raw.files row; None for a duplicate's delivery
+    delivery: dict  # a raw.deliveries row
+    file: dict | None = None  # a raw.files row; None for a duplicate's delivery
     findings: list[dict] = field(default_factory=list)
     table: str | None = None  # the return's raw table, if rows load
     rows: list[dict] = field(default_factory=list)
-    lineage: tuple = ()  # file_sha256, department_code, period, sheet_name of each row
+    lineage: dict = field(default_factory=dict)  # the file's columns of each of its rows
     key: tuple[str, str | None, str | None] = ("", None, None)  # department, return, period
     version: EarlierVersion | None = None
     outcome: str = ""
@@ -435,33 +394,33 @@ class RawStore:
         rows = parsed.rows_to_load
         blocking = sum(f.blocking for f in parsed.findings)
         received = local_naive(delivery.received)
-        file = (
-            delivery.sha256,
-            delivery.original_name,
-            delivery.blob.rsplit(".", 1)[-1] if "." in delivery.blob else None,
-            delivery.blob,
-            delivery.intake_department,
-            parsed.declared_department,
-            parsed.department_code,
-            parsed.return_code,
-            parsed.template_version,
-            parsed.period,
-            parsed.header.get("reporting_unit"),
-            parsed.header.get("filer"),
-            parsed.header.get("phone"),
-            parsed.sheet_name,
-            received,
-            outcome,
-            parsed.rows_read,  # counted as the parser met them
-            len(rows),  # the rows handed over to load
+        file = {
+            "file_sha256": delivery.sha256,
+            "original_name": delivery.original_name,
+            "file_format": delivery.blob.rsplit(".", 1)[-1] if "." in delivery.blob else None,
+            "archive_path": delivery.blob,
+            "intake_department": delivery.intake_department,
+            "declared_department": parsed.declared_department,
+            "department_code": parsed.department_code,
+            "return_code": parsed.return_code,
+            "template_version": parsed.template_version,
+            "period": parsed.period,
+            "reporting_unit": parsed.header.get("reporting_unit"),
+            "filer": parsed.header.get("filer"),
+            "phone": parsed.header.get("phone"),
+            "sheet_name": parsed.sheet_name,
+            "received_at": received,
+            "outcome": outcome,
+            "rows_read": parsed.rows_read,  # counted as the parser met them
+            "rows_loaded": len(rows),  # the rows handed over to load
             # A refused file's rows are all refused (it loads whole or not at all); an
             # accepted one's, those the parser set aside. Counted apart from the loaded
             # rows, so the ledger test read = loaded + rejected can fail.
-            parsed.rows_set_aside if parsed.accepted else parsed.rows_read,
-            blocking,
-            len(parsed.findings) - blocking,
-            receipt_path,
-        )
+            "rows_rejected": parsed.rows_set_aside if parsed.accepted else parsed.rows_read,
+            "blocking_findings": blocking,
+            "other_findings": len(parsed.findings) - blocking,
+            "receipt_path": receipt_path,
+        }
         findings = [
             f.as_row() | {"finding_no": n, "file_sha256": delivery.sha256}
             for n, f in enumerate(parsed.findings, start=1)
@@ -472,7 +431,12 @@ class RawStore:
             findings=findings,
             table=self.specs[parsed.return_code].raw_table if rows else None,
             rows=rows,
-            lineage=(delivery.sha256, parsed.department_code, parsed.period, parsed.sheet_name),
+            lineage={
+                "file_sha256": delivery.sha256,
+                "department_code": parsed.department_code,
+                "period": parsed.period,
+                "sheet_name": parsed.sheet_name,
+            },
             key=(parsed.department_code, parsed.return_code, parsed.period),
             version=EarlierVersion(delivery.sha256, delivery.original_name, received),
             outcome=outcome,
@@ -482,22 +446,20 @@ class RawStore:
         """The records' rows, one statement per table."""
         files = [r.file for r in records if r.file is not None]
         if files:
-            self._insert_columns("files", _tuples_as_columns(_FILE_COLUMNS, files))
+            self._insert_columns("files", _arrow_columns(files))
         findings = [f for r in records for f in r.findings]
         if findings:
             self._insert_columns("findings", _arrow_columns(findings, _FINDING_COLUMNS))
         for table in dict.fromkeys(r.table for r in records if r.table):
             loading = [r for r in records if r.table == table]
             columns = _arrow_columns([row for r in loading for row in r.rows])
-            for name, at in zip(
-                ("file_sha256", "department_code", "period", "sheet_name"), range(4), strict=True
-            ):
+            for name in loading[0].lineage:
                 columns[name] = pa.array(
-                    [r.lineage[at] for r in loading for _ in r.rows], pa.string()
+                    [r.lineage[name] for r in loading for _ in r.rows], pa.string()
                 )
             self._insert_columns(table, columns)
         deliveries = [r.delivery for r in records]
-        self._insert_columns("deliveries", _tuples_as_columns(_DELIVERY_COLUMNS, deliveries))
+        self._insert_columns("deliveries", _arrow_columns(deliveries))
 
     def _insert_columns(self, table: str, columns: dict) -> None:
         self.con.register("new_rows", pa.table(columns))
@@ -558,28 +520,25 @@ class RawStore:
         self._staged = None
         if self._held is None:
             self.con.rollback()
-        for view in ("new_rows",):  # left registered by an insert that failed
-            with contextlib.suppress(duckdb.Error):
-                self.con.unregister(view)
 
     def record_duplicate(self, delivery: Delivery, receipt_path: str) -> None:
         row = self._delivery_row(delivery, True, receipt_path)
         if self._held is not None:
             self._held.append(_FileRecord(delivery=row))
         else:
-            self._insert_columns("deliveries", _tuples_as_columns(_DELIVERY_COLUMNS, [row]))
+            self._insert_columns("deliveries", _arrow_columns([row]))
 
     @staticmethod
-    def _delivery_row(delivery: Delivery, is_duplicate: bool, receipt_path: str) -> tuple:
-        return (
-            delivery.delivery_id,
-            delivery.sha256,
-            delivery.intake_department,
-            delivery.original_name,
-            local_naive(delivery.received),
-            is_duplicate,
-            receipt_path,
-        )
+    def _delivery_row(delivery: Delivery, is_duplicate: bool, receipt_path: str) -> dict:
+        return {
+            "delivery_id": delivery.delivery_id,
+            "file_sha256": delivery.sha256,
+            "intake_department": delivery.intake_department,
+            "original_name": delivery.original_name,
+            "received_at": local_naive(delivery.received),
+            "is_duplicate": is_duplicate,
+            "receipt_path": receipt_path,
+        }
 
 
 def _summed(spec: ReturnSpec) -> list[str]:
