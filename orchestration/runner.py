@@ -40,7 +40,9 @@ def run_config(
 
 
 def execute(home: Path, job_name: str, config: dict | None = None) -> dg.ExecuteInProcessResult:
-    job = build_definitions(home).resolve_job_def(job_name)
+    # dbt built here too, not in a second Python: that would import dbt and parse the
+    # project again, and a process running several jobs (the demo, the tests) reuses both.
+    job = build_definitions(home, in_process_dbt=True).resolve_job_def(job_name)
     with open_instance(home) as instance:
         fail_dead_runs(instance)  # a killed earlier run must not stay "started"
         return execute_job(home, job, instance, config)

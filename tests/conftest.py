@@ -141,6 +141,14 @@ def run_statuses(home: Path) -> dict:
         return {r.run_id: r.status for r in instance.get_runs()}
 
 
+def run_messages(home: Path, run_id: str) -> list[str]:
+    """The messages a run logged to the home's Dagster instance, as the UI shows them."""
+    from orchestration.instance import open_instance
+
+    with open_instance(home) as instance:
+        return [entry.user_message for entry in instance.all_logs(run_id)]
+
+
 def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
     """Read the published snapshot the way an analyst does: a read-only connection."""
     con = duckdb.connect(str(db), read_only=True)

@@ -95,23 +95,35 @@ def baseline(tmp_path_factory, templates_dir, jobs_spec, contract, reference):
 
 
 @pytest.mark.parametrize(
-    "failpoint, publishes",
+    "failpoint, publishes, dbt_subprocess",
     [
-        ("archive.blob_stored:2", False),  # a blob stored, its journal entry not yet written
-        ("archive.journalled:2", False),  # journalled, the file not yet removed from intake
-        ("load.receipt_written:2", False),  # the receipt sent, the file not yet recorded
-        ("load.file_recorded:2", False),  # two files loaded, one not
-        ("build.event:40", False),  # dbt half way through its build, left running
-        ("publish.copied", False),  # the new snapshot copied, not yet swapped in
-        ("publish.replaced", True),  # swapped in, the run not yet ended
+        ("archive.blob_stored:2", False, False),  # a blob stored, its journal entry not yet written
+        ("archive.journalled:2", False, False),  # journalled, the file not yet removed from intake
+        ("load.receipt_written:2", False, False),  # the receipt sent, the file not yet recorded
+        ("load.file_recorded:2", False, False),  # two files loaded, one not
+        ("build.event:40", False, False),  # dbt, in the run's process, half way through
+        ("build.event:40", False, True),  # dbt's subprocess half way through, left running
+        ("publish.copied", False, False),  # the new snapshot copied, not yet swapped in
+        ("publish.replaced", True, False),  # swapped in, the run not yet ended
     ],
 )
 def test_a_run_killed_at_any_point_loses_nothing(
-    failpoint, publishes, baseline, tmp_path, templates_dir, jobs_spec, contract, reference
+    failpoint,
+    publishes,
+    dbt_subprocess,
+    baseline,
+    tmp_path,
+    templates_dir,
+    jobs_spec,
+    contract,
+    reference,
 ):
     base_home, base_marts = baseline
     home = tmp_path / "home"
     shutil.copytree(base_home, home, symlinks=True)
+    if dbt_subprocess:  # as a run launched by the UI builds (README, "dbt in the run")
+        with (home / "settings.yml").open("a", encoding="utf-8") as settings:
+            settings.write("dbt_in_process: false\n")
     warehouse = WarehouseResource(home=str(home))
     for period in MONTHS[1:]:
         _drop(home, templates_dir, jobs_spec, contract, reference, period)
@@ -119,6 +131,8 @@ def test_a_run_killed_at_any_point_loses_nothing(
     killed, out = _run(home, failpoint)
     try:
         assert killed.returncode == -signal.SIGKILL, out
+        # Killed mid-build, a dbt subprocess is recorded for the next run to stop.
+        assert warehouse.build_process_file.exists() == (dbt_subprocess and "build" in failpoint)
 
         # The snapshot opens, and is the previous one or the new one, never a mix.
         if publishes:

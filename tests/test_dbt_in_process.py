@@ -1,26 +1,47 @@
-"""The intake worker builds with dbt in its own process (the project parsed once): the
-same models, tests and snapshot as dagster-dbt's dbt subprocess, the build database let go
-when dbt returns, and a failing dbt test failing the run before anything is published."""
+"""Runs the `indicators` command executes build with dbt in their own process (the project
+parsed once, for every home): the same models, tests and snapshot as dagster-dbt's dbt
+subprocess (the UI's runs), the build database let go when dbt returns, and a failing dbt
+test failing the run before anything is published."""
 
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
-from conftest import AS_OF, query
+import pytest
+from conftest import AS_OF, make_home, query, run_messages
 
 from orchestration.defs.build import build_definitions
 from orchestration.defs.jobs import ingest_and_publish_job
+from orchestration.defs.resources import WarehouseResource
 from orchestration.instance import open_instance
-from orchestration.runner import failure_causes, published, run_config, run_pipeline
+from orchestration.runner import (
+    execute_job,
+    failure_causes,
+    published,
+    run_config,
+    run_pipeline,
+)
+from orchestration.settings import SettingsError
+
+IN_PROCESS = "dbt build in this process"
+
+
+def _run(home: Path, in_process: bool = True):
+    """A forced run of the whole job, dbt in this process or as dagster-dbt's subprocess
+    (as a run launched by the UI builds)."""
+    defs = build_definitions(home, in_process_dbt=in_process)
+    job = defs.resolve_job_def(ingest_and_publish_job.name)
+    with open_instance(home) as instance:
+        return execute_job(home, job, instance, run_config(as_of=AS_OF, force=True))
 
 
 def _run_in_process(home: Path):
-    from orchestration.runner import execute_job
+    return _run(home, in_process=True)
 
-    job = build_definitions(home, in_process_dbt=True).resolve_job_def(ingest_and_publish_job.name)
-    with open_instance(home) as instance:
-        return execute_job(home, job, instance, run_config(as_of=AS_OF, force=True))
+
+def _built_in_process(home: Path, result) -> bool:
+    return any(IN_PROCESS in m for m in run_messages(home, result.run_id))
 
 
 def _materialized(result) -> set:
@@ -52,12 +73,14 @@ def _opened_by_another_process(db: Path) -> int:
 
 def test_a_build_in_process_matches_the_subprocess_and_fails_as_it_does(home, warehouse, fill_jobs):
     fill_jobs(warehouse.intake_root / "rsj" / "jobs_2026-01.xlsx", "2026-01")
-    by_subprocess = run_pipeline(home, as_of=AS_OF)
+    by_subprocess = _run(home, in_process=False)
     assert by_subprocess.success and _seed_keys(by_subprocess)
+    assert not _built_in_process(home, by_subprocess)
     marts = _street_months(warehouse.published_db)
 
     in_process = _run_in_process(home)  # forced: the same inputs built again
     assert in_process.success and published(in_process)
+    assert _built_in_process(home, in_process)
     # The seeds' tables came from the same seed files, so they are not loaded again.
     assert _materialized(in_process) == _materialized(by_subprocess) - _seed_keys(by_subprocess)
     seeds = _seed_keys(by_subprocess)
@@ -85,3 +108,33 @@ def test_a_build_in_process_matches_the_subprocess_and_fails_as_it_does(home, wa
     assert any(name.startswith("not_null_columns_stg_raw__jobs") for name in failing), failing
     assert any("in process" in cause for cause in failure_causes(failed))
     assert _street_months(warehouse.published_db) == marts
+
+
+def test_one_parsed_project_builds_each_home_its_own_warehouse(tmp_path, fill_jobs):
+    """The manifest parsed for one home is reused by the next home's run in this process,
+    and each build writes its own home's database from its own files."""
+    homes = [make_home(tmp_path / name) for name in ("first", "second")]
+    for home, period in zip(homes, ("2026-01", "2026-02"), strict=True):
+        fill_jobs(home / "intake" / "rsj" / f"jobs_{period}.xlsx", period)
+    first = run_pipeline(homes[0], as_of=AS_OF)
+    second = run_pipeline(homes[1], as_of=AS_OF)
+    assert first.success and second.success
+    assert any("as an earlier run parsed it" in m for m in run_messages(homes[1], second.run_id))
+    periods = "select distinct period from marts.fct_jobs_street_monthly order by 1"
+    for home, period in zip(homes, ("2026-01", "2026-02"), strict=True):
+        published_db = WarehouseResource(home=str(home)).published_db
+        assert query(published_db, periods) == [(period,)]
+        assert query(published_db, "select count(*) from raw.files") == [(1,)]
+
+
+def test_a_home_can_turn_dbt_in_process_off(home, fill_jobs):
+    settings = home / "settings.yml"
+    settings.write_text(settings.read_text() + "dbt_in_process: false\n", encoding="utf-8")
+    fill_jobs(home / "intake" / "rsj" / "jobs_2026-01.xlsx", "2026-01")
+    result = run_pipeline(home, as_of=AS_OF)
+    assert result.success and published(result)
+    assert not _built_in_process(home, result)
+
+    settings.write_text("dbt_in_process: 'no'\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="dbt_in_process"):
+        build_definitions(home, in_process_dbt=True)

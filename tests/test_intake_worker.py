@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import query, wait_until
+from conftest import query, run_messages, wait_until
 
 from orchestration.intake_worker import WORKER_FILE, running_worker
 from orchestration.run_recovery import PROCESS_TAG
@@ -28,13 +28,6 @@ def _runs(home: Path) -> list:
 
     with open_instance(home) as instance:
         return instance.get_runs()
-
-
-def _messages(home: Path, run_id: str) -> list[str]:
-    from orchestration.instance import open_instance
-
-    with open_instance(home) as instance:
-        return [entry.user_message for entry in instance.all_logs(run_id)]
 
 
 def _published_periods(db: Path) -> list:
@@ -71,7 +64,7 @@ def test_the_worker_runs_a_dropped_file_once_in_process_and_stops_when_asked(
         (run,) = _runs(home)
         assert run.tags["intake/worker"] == "true"
         assert run.tags[PROCESS_TAG].split("/")[1].startswith(f"{worker.pid}:")
-        assert any("dbt build in this process" in m for m in _messages(home, run.run_id))
+        assert any("dbt build in this process" in m for m in run_messages(home, run.run_id))
         assert list((warehouse.intake_root / "rsj").iterdir()) == []
 
         worker.send_signal(signal.SIGTERM)  # as `indicators ui` stops it

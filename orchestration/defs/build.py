@@ -9,10 +9,17 @@ from pydantic import ValidationError
 
 from orchestration.defs.transform.project import ensure_dbt_manifest
 
+# A home's switch back to dagster-dbt's subprocess for every run (if dbt in the run's own
+# process ever misbehaves, the data team turns it off without a code change).
+DBT_IN_PROCESS_SETTING = "dbt_in_process"
+
 
 def build_definitions(home: Path, in_process_dbt: bool = False) -> dg.Definitions:
-    """The code location of ``home``; ``in_process_dbt`` for a long-lived process (the
-    intake worker), where dbt stays imported and its parsed project kept between runs."""
+    """The code location of ``home``. ``in_process_dbt`` for the runs the ``indicators``
+    command executes in its own process (the intake worker, `run`, `rebuild`, the demo):
+    dbt is imported once there and its parsed project kept between runs. Runs launched by
+    the web UI or the daemon start dbt as a subprocess (a cancel then stops dbt at once).
+    The home's ``dbt_in_process: false`` setting turns it off everywhere."""
     # The dbt assets read the manifest when their module is imported: prepare it first.
     ensure_dbt_manifest()
     from orchestration.defs.ingest.assets import raw_tables
@@ -28,7 +35,10 @@ def build_definitions(home: Path, in_process_dbt: bool = False) -> dg.Definition
     from orchestration.settings import SETTINGS_FILE, SettingsError, load_settings
 
     fields = set(WarehouseResource.model_fields) - {"home"}
-    settings = load_settings(home, fields | INSTANCE_SETTINGS)
+    settings = load_settings(home, fields | INSTANCE_SETTINGS | {DBT_IN_PROCESS_SETTING})
+    allowed_in_process = settings.get(DBT_IN_PROCESS_SETTING, True)
+    if not isinstance(allowed_in_process, bool):
+        raise SettingsError(f"{home / SETTINGS_FILE}: {DBT_IN_PROCESS_SETTING}: true or false")
     try:
         warehouse = WarehouseResource(
             home=str(home), **{k: v for k, v in settings.items() if k in fields}
@@ -46,7 +56,7 @@ def build_definitions(home: Path, in_process_dbt: bool = False) -> dg.Definition
             "dbt": InstalledDbtCliResource(
                 project_dir=indicators_dbt_project,
                 dbt_executable=dbt_executable(),
-                in_process=in_process_dbt,
+                in_process=in_process_dbt and allowed_in_process,
             ),
         },
     )

@@ -27,8 +27,9 @@ class InstalledDbtCliResource(DbtCliResource):
     in_process: bool = Field(
         default=False,
         description=(
-            "Build every model in this process, with the project parsed once (the warm "
-            "intake worker); a subset, or a one-shot run, starts dbt as a subprocess."
+            "Build every model in this process, with the project parsed once (runs the "
+            "`indicators` command executes); a subset, or a run launched by the UI or the "
+            "daemon, starts dbt as a subprocess."
         ),
     )
 

@@ -1,11 +1,16 @@
-"""`dbt build` in the run's own process, for the warm intake worker.
+"""`dbt build` in the run's own process, for the runs the `indicators` command executes.
 
 Through dagster-dbt, every build starts a Python that imports dbt (~2.3 s here) and loads
-the project (~0.4 s with partial parsing) before its first model: about a third of a
-drop's seconds. The intake worker lives for hours with dbt imported, so it parses the
-project once (again when a dbt file or the home changes), hands the parsed manifest to
-dbt's programmatic runner (``dbtRunner``), and turns dbt's result events into the Dagster
-events dagster-dbt makes of its subprocess's output (the same dagster-dbt code does it).
+the project (~0.4 s with partial parsing, seconds without, as in a new home) before its
+first model. A process that runs builds (the intake worker for hours, `indicators run`
+once, the demo and the tests many times) imports dbt once, parses the project once (again
+when a dbt file changes), hands the parsed manifest to dbt's programmatic runner
+(``dbtRunner``), and turns dbt's result events into the Dagster events dagster-dbt makes of
+its subprocess's output (the same dagster-dbt code does it).
+
+The parsed project does not depend on the home: the profile, which names the build
+database, is rendered again by every invocation, so a process building several homes
+reuses one manifest.
 
 Only a build of every model and test takes this path; a subset chosen in the UI goes
 through dagster-dbt's own selection, in a subprocess.
@@ -14,7 +19,6 @@ through dagster-dbt's own selection, in a subprocess.
 from __future__ import annotations
 
 import contextlib
-import os
 import queue
 import threading
 from collections.abc import Iterator, Sequence
@@ -27,7 +31,6 @@ from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
-from orchestration import paths
 from orchestration.defs.transform.project import newest_source_mtime
 
 # The events dagster-dbt turns into materializations and check results; the rest (about
@@ -40,7 +43,7 @@ _END = object()  # the last item of a build's queue of results
 
 # dbt keeps global state (flags, adapters, its event manager): one invocation at a time.
 _lock = threading.Lock()
-_parsed: dict[tuple, Any] = {}  # at most one: the manifest of the current project and home
+_parsed: dict[float, Any] = {}  # at most one: the manifest of the project as it is now
 
 
 def builds_whole(context: dg.AssetExecutionContext) -> bool:
@@ -88,7 +91,7 @@ def build_in_process(
     with _lock:
         manifest, parsed_now = _manifest(project, target_path)
         context.log.info(
-            f"dbt {args[0]} in this process (the intake worker's), the project "
+            f"dbt {args[0]} in this process, the project "
             + ("parsed now" if parsed_now else "as an earlier run parsed it")
         )
         # dbt runs on a thread of its own while each node's result is recorded, as the
@@ -135,15 +138,11 @@ def _common_args(project: DbtProject, target_path: Path) -> list[str]:
 
 
 def _manifest(project: DbtProject, target_path: Path) -> tuple[Any, bool]:
-    """The parsed project (parsed again when a dbt file changed or the home is another), and
-    whether it was parsed now."""
+    """The parsed project (parsed again when a dbt file changed), and whether it was parsed
+    now."""
     from dbt.cli.main import dbtRunner
 
-    key = (
-        newest_source_mtime(Path(project.project_dir)),
-        os.environ.get(paths.HOME_ENV_VAR),
-        str(target_path),
-    )
+    key = newest_source_mtime(Path(project.project_dir))
     if key in _parsed:
         return _parsed[key], False
     _parsed.clear()
