@@ -14,6 +14,7 @@ from pathlib import Path
 from dagster_dbt import DbtProject
 
 from orchestration import paths
+from orchestration.runtime.writer_lock import held
 
 indicators_dbt_project = DbtProject(
     project_dir=paths.DBT_PROJECT_DIR,
@@ -47,15 +48,25 @@ def newest_source_mtime(project_dir: Path) -> float:
 
 def ensure_dbt_manifest(project: DbtProject = indicators_dbt_project) -> Path:
     manifest = Path(project.manifest_path)
-    if manifest.exists() and manifest.stat().st_mtime >= newest_source_mtime(
-        Path(project.project_dir)
-    ):
+    if _current(manifest, project):
         return manifest
-    paths.resolve_home()  # the profile renders INDICATORS_HOME even to parse
-    subprocess.run(
-        [dbt_executable(), "parse", "--quiet"],
-        cwd=project.project_dir,
-        env={**dbt_command_env(), "DBT_PROFILES_DIR": str(project.profiles_dir)},
-        check=True,
-    )
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    # Processes starting at once (the UI's code server and a CLI run, the test suite's
+    # workers) would otherwise parse together and one read the other's half-written file.
+    with held(manifest.parent / ".parse.lock"):
+        if _current(manifest, project):  # another process parsed it while this one waited
+            return manifest
+        paths.resolve_home()  # the profile renders INDICATORS_HOME even to parse
+        subprocess.run(
+            [dbt_executable(), "parse", "--quiet"],
+            cwd=project.project_dir,
+            env={**dbt_command_env(), "DBT_PROFILES_DIR": str(project.profiles_dir)},
+            check=True,
+        )
     return manifest
+
+
+def _current(manifest: Path, project: DbtProject) -> bool:
+    return manifest.exists() and manifest.stat().st_mtime >= newest_source_mtime(
+        Path(project.project_dir)
+    )
