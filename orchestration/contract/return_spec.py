@@ -112,6 +112,11 @@ class ReturnSpec:
     def column(self, name: str) -> ColumnSpec:
         return next(c for c in self.columns if c.name == name)
 
+    @property
+    def summed_columns(self) -> list[ColumnSpec]:
+        """The count and amount columns: the monthly totals the history checks compare."""
+        return [c for c in self.columns if c.type in ("count", "amount")]
+
 
 @dataclass(frozen=True)
 class Contract:

@@ -542,8 +542,7 @@ class RawStore:
 
 
 def _summed(spec: ReturnSpec) -> list[str]:
-    """The columns whose monthly totals the history checks compare."""
-    return [c.name for c in spec.columns if c.type in ("count", "amount")]
+    return [c.name for c in spec.summed_columns]
 
 
 def _sum(values) -> object:

@@ -96,7 +96,7 @@ def outlier_findings(parsed, spec, store, rules) -> list[Finding]:
             )
             findings += finding
         return findings
-    summable = [c for c in spec.columns if c.type in ("count", "amount") and not c.prefilled]
+    summable = [c for c in spec.summed_columns if not c.prefilled]
     if not summable:
         return []
     history = store.earlier_column_totals(spec, parsed.department_code, parsed.period, summable)
